@@ -1,0 +1,48 @@
+# Retail lakehouse. `make demo` runs the whole pipeline locally; `make test` runs the tests.
+# Both set everything up first: a Python 3.11 virtualenv and Spark's JVM jars, resolved once.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+JARS   := .jars
+ENV    ?= local
+
+.DEFAULT_GOAL := help
+
+.PHONY: help setup generate run summary demo test clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/lakehouse: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+$(JARS)/.resolved: jvm/pom.xml
+	mvn --quiet --batch-mode -f jvm/pom.xml dependency:copy-dependencies \
+	    -DoutputDirectory=../$(JARS) -DincludeScope=runtime
+	@touch $@
+
+setup: $(BIN)/lakehouse $(JARS)/.resolved ## Create .venv, install the package, resolve Spark's jars (once)
+
+generate: setup ## Write the synthetic landing data set into data/landing
+	$(BIN)/lakehouse generate --env $(ENV)
+
+run: setup ## Process everything that has landed: bronze, silver, quarantine
+	$(BIN)/lakehouse run all --mode batch --env $(ENV)
+
+summary: setup ## Rows per table, quarantine by rule, where the data is
+	$(BIN)/lakehouse summary --env $(ENV)
+
+demo: setup ## Generate data, run the pipeline, print the summary (time and peak memory included)
+	$(BIN)/lakehouse generate --env $(ENV)
+	$(BIN)/lakehouse run all --mode batch --env $(ENV)
+	$(BIN)/lakehouse summary --env $(ENV)
+
+test: setup ## Run the test suite
+	$(BIN)/python -m pytest
+
+clean: ## Remove generated data (landing, tables, catalog); keeps .venv and jars
+	rm -rf data spark-warehouse metastore_db derby.log

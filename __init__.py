@@ -1,0 +1,1 @@
+"""Retail lakehouse: landing files to bronze, silver, quarantine and gold Delta tables."""

@@ -1,0 +1,1 @@
+"""The machinery every layer uses: config, session, registry, runner, rules, writers, command line."""

@@ -1,0 +1,112 @@
+"""The ``lakehouse`` command: generate landing data, run tables, show what is there."""
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from datetime import date, datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+import click
+import typer
+from rich.console import Console
+
+from lakehouse.lib import config
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Retail lakehouse: landing files to bronze, silver, quarantine and gold Delta tables.")
+console = Console()
+
+ENV = typer.Option("local", "--env", help="Configuration to use: conf/<ENV>.yaml")
+
+
+class RunMode(str, Enum):
+    batch = "batch"
+    stream = "stream"
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+@app.command()
+def generate(
+    env: str = ENV,
+    customers: int = typer.Option(2_000, min=1, help="Customers in the CRM export"),
+    events: int = typer.Option(200_000, min=1, help="Clickstream events; other sources scale with it"),
+    days: int = typer.Option(7, min=1, help="Days of activity"),
+    seed: int = typer.Option(7, help="Same seed, same files"),
+    start: datetime = typer.Option("2026-11-20", formats=["%Y-%m-%d"], help="First day (UTC)"),
+    bad_rate: float = typer.Option(0.01, min=0, max=0.5, help="Share of records made bad on purpose"),
+) -> None:
+    """Write a seeded synthetic data set for every source into the landing zone, messy data included."""
+    from lakehouse.lib.generator import generate as write_landing
+    from lakehouse.lib.summary import print_generation
+
+    settings = config.load(env)
+    if "://" in settings.paths.landing:
+        raise config.ConfigError(f"paths.landing: generate writes local files, not {settings.paths.landing}")
+    summary = write_landing(Path(settings.paths.landing), customers=customers, events=events, days=days,
+                            seed=seed, start=date(start.year, start.month, start.day), bad_rate=bad_rate)
+    print_generation(console, summary, settings.paths.landing)
+
+
+@app.command()
+def run(
+    selection: str = typer.Argument("all", help="all, a layer (bronze, silver), or one table (silver.orders)"),
+    mode: RunMode = typer.Option(RunMode.batch, help="batch: process what has landed, then stop; stream: keep going"),
+    env: str = ENV,
+) -> None:
+    """Run tables: each reads what is new upstream, checks it, and writes it once."""
+    from lakehouse.lib import footprint, registry, session
+    from lakehouse.lib.runner import Pipeline, run_tables
+    from lakehouse.lib.summary import print_run
+
+    started = time.monotonic()
+    settings = config.load(env)
+    try:
+        tables = registry.select(selection)
+    except KeyError:
+        raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
+    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    with console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
+        runs = run_tables(pipeline, tables, mode.value,
+                          on_done=lambda r: status.update(f"{r.table} done; running the next table"))
+    print_run(console, runs)
+    console.print(f"run {pipeline.run_id}: {footprint.measure(pipeline.spark, started)}")
+
+
+@app.command()
+def tables() -> None:
+    """List every declared table with its source, key, rules and grain."""
+    from lakehouse.lib import registry
+    from lakehouse.lib.summary import print_tables
+
+    print_tables(console, registry.select("all"))
+
+
+@app.command()
+def summary(env: str = ENV) -> None:
+    """Rows per table and layer, quarantine by rule, the last run, and where the data is."""
+    from lakehouse.lib import session
+    from lakehouse.lib.summary import print_lakehouse
+
+    settings = config.load(env)
+    print_lakehouse(console, session.start(settings), settings)
+
+
+def main() -> None:
+    """Entry point: a bad setting ends with one line saying what to fix, and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except config.ConfigError as error:
+        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)

@@ -1,0 +1,130 @@
+"""The one typed settings object, read from ``conf/<env>.yaml`` and the environment.
+
+Config says where and how (paths, Spark settings, triggers, thresholds); code says
+what. Unknown keys are errors, so a typo never silently falls back to a default.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+LOCAL_PSEUDONYM_KEY = "local-development-pseudonym-key"
+
+
+class ConfigError(Exception):
+    """A setting that stops the command; the message is one line saying what to fix."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(Strict):
+    landing: str = Field(description="Landing zone root: a local path or s3a://bucket/prefix")
+    lakehouse: str = Field(description="Root of the Delta tables: <lakehouse>/<layer>/<table>")
+    metastore: str = Field(description="Folder of the local catalog (Derby metastore and warehouse)")
+
+    @field_validator("landing", "lakehouse", "metastore")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+
+class Spark(Strict):
+    master: str | None = Field(None, description="None under spark-submit, which sets it")
+    app_name: str = "retail-lakehouse"
+    shuffle_partitions: int = Field(8, ge=1)
+    jars_dir: str | None = Field(".jars", description="Folder of resolved JVM jars; None on EMR")
+    conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark settings")
+
+
+class Stream(Strict):
+    trigger_interval: str = "30 seconds"
+    max_files_per_trigger: int = Field(1000, ge=1)
+    max_records_per_trigger: int = Field(500_000, ge=1)
+
+
+class Privacy(Strict):
+    pseudonym_key_env: str = "LAKEHOUSE_PSEUDONYM_KEY"
+    require_key: bool = Field(True, description="False only where a fixed development key is acceptable")
+
+
+class Quality(Strict):
+    max_quarantine_ratio: float = Field(0.05, ge=0, le=1, description="Warn above this share per batch")
+
+
+class Settings(Strict):
+    env: str
+    paths: Paths
+    spark: Spark = Spark()
+    stream: Stream = Stream()
+    privacy: Privacy = Privacy()
+    quality: Quality = Quality()
+
+    def table_path(self, name: str) -> str:
+        """``silver.orders`` -> ``<lakehouse>/silver/orders``."""
+        layer, table = name.split(".")
+        return f"{self.paths.lakehouse.rstrip('/')}/{layer}/{table}"
+
+    def checkpoint_path(self, name: str) -> str:
+        return f"{self.paths.lakehouse.rstrip('/')}/_checkpoints/{name}"
+
+    def landing_path(self, source: str) -> str:
+        return f"{self.paths.landing.rstrip('/')}/{source}"
+
+    def pseudonym_key(self) -> bytes:
+        """The secret of the keyed hash; only the local environment may fall back to a fixed one."""
+        key = os.environ.get(self.privacy.pseudonym_key_env, "")
+        if key:
+            return key.encode()
+        if self.privacy.require_key:
+            raise ConfigError(
+                f"{self.privacy.pseudonym_key_env} is not set: env '{self.env}' needs a pseudonymisation key"
+            )
+        return LOCAL_PSEUDONYM_KEY.encode()
+
+
+Mode = Literal["batch", "stream"]
+
+
+def load(env: str = "local", conf_dir: Path = CONF_DIR) -> Settings:
+    """Read ``conf/<env>.yaml``, apply environment overrides, and validate everything at once."""
+    path = conf_dir / f"{env}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in conf_dir.glob("*.yaml")))
+        raise ConfigError(f"no configuration '{env}': {path} does not exist (known: {known})")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    raw = {"env": env, **raw}
+    paths = dict(raw.get("paths") or {})
+    for variable, key in (("LAKEHOUSE_ROOT", "lakehouse"), ("LAKEHOUSE_LANDING", "landing")):
+        if os.environ.get(variable):
+            paths[key] = os.environ[variable]
+    raw["paths"] = _resolve_local(paths, base=conf_dir.parent)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg'].lower()}") from None
+
+
+def _resolve_local(paths: dict[str, object], base: Path) -> dict[str, object]:
+    """Relative local paths are relative to the repository, whatever the working directory."""
+    resolved: dict[str, object] = {}
+    for key, value in paths.items():
+        if isinstance(value, str) and value and "://" not in value and not os.path.isabs(value):
+            value = str((base / value).resolve())
+        resolved[key] = value
+    return resolved

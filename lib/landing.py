@@ -1,0 +1,129 @@
+"""Landing files as lines, and the parsers that turn a line into bronze columns.
+
+Every source is read as text, one row per line, so a line that does not parse is
+kept as it came (``_raw``) with the reason (``_parse_error``) instead of being
+dropped by a reader mode. Each parser yields the expected fields as strings, so a
+wrong type never fails here; fields no one announced go to ``_rescued`` as JSON.
+"""
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import MapType, StringType, StructField, StructType, TimestampType
+
+from lakehouse.lib.fields import Field
+
+LINE_SCHEMA = StructType([
+    StructField("_raw", StringType()),
+    StructField("_origin", StringType()),
+    StructField("_ingested_at", TimestampType()),
+])
+
+# The Debezium envelope of change events; ``source``, ``before`` and ``after`` stay JSON text in bronze.
+CHANGE_ENVELOPE = (
+    Field("op", required=True),
+    Field("ts_ms", "epoch_millis"),
+    Field("source", required=True),
+    Field("before"),
+    Field("after"),
+)
+
+MAX_CSV_FIELDS = 64
+QUOTED = r'"([^"]|"")*"'
+
+# Combined Log Format; referrer, user agent and a trailing request time in seconds are optional,
+# as Apache's and nginx's common and combined formats differ in exactly those.
+ACCESS_LOG = (
+    r'^(\S+) (\S+) (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)'
+    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: (\d+(?:\.\d+)?))?\s*$'
+)
+ACCESS_LOG_FIELDS = ("ip", "ident", "user", "ts", "request", "status", "bytes", "referrer", "user_agent",
+                     "request_time")
+
+
+def read_lines(spark: SparkSession, path: str, max_files_per_trigger: int) -> DataFrame:
+    """A stream of every line under ``path`` (nested folders, gzip included), each file read once."""
+    if "://" not in path:
+        os.makedirs(path, exist_ok=True)
+    return (spark.readStream.format("text")
+            .option("recursiveFileLookup", "true")
+            .option("maxFilesPerTrigger", max_files_per_trigger)
+            .load(path)
+            .select(F.col("value").alias("_raw"),
+                    F.col("_metadata.file_path").alias("_origin"),
+                    F.current_timestamp().alias("_ingested_at")))
+
+
+def rescued(fields: Column, known: Sequence[str], earlier: Column | None = None) -> Column:
+    """The fields no one announced, as a JSON object (added to ``earlier`` rescued JSON); NULL if none."""
+    names = F.array(*[F.lit(name) for name in known])
+    extra = F.map_filter(fields, lambda k, _: ~F.array_contains(names, k))
+    if earlier is not None:
+        extra = F.map_concat(F.coalesce(json_object(earlier), F.create_map().cast("map<string,string>")),
+                             F.coalesce(extra, F.create_map().cast("map<string,string>")))
+    return F.when(F.size(extra) > 0, F.to_json(extra))
+
+
+def _records(lines: DataFrame, fields: Column, known: Sequence[str], error: Column) -> DataFrame:
+    return lines.select(
+        *[fields[name].alias(name) for name in known],
+        rescued(fields, known).alias("_rescued"),
+        error.alias("_parse_error"),
+        "_raw", "_origin", "_ingested_at",
+    )
+
+
+def json_object(text: Column) -> Column:
+    """A JSON object as a map of field name to text (nested values stay JSON text); NULL if not an object."""
+    return F.from_json(text, MapType(StringType(), StringType()))
+
+
+def json_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
+    """JSON Lines: one object per line."""
+    fields = json_object(F.col("_raw"))
+    error = F.when(fields.isNull(), F.lit("not a JSON object"))
+    return _records(lines, fields, known, error)
+
+
+def csv_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
+    """CSV with a header row per file: fields are matched by the header's names, not their position.
+
+    The header row of each file is recognised by its first name (``known[0]``); a file
+    without one is read in the declared order. A row whose field count differs from
+    its header's keeps the line with the reason.
+    """
+    positional = ", ".join(f"c{i} STRING" for i in range(MAX_CSV_FIELDS))
+    parsed = F.from_csv(F.col("_raw"), positional)
+    values = F.array(*[parsed[f"c{i}"] for i in range(MAX_CSV_FIELDS)])
+    count = F.size(F.split(F.regexp_replace("_raw", QUOTED, "q"), ",", -1))
+    split = lines.withColumns({"_values": F.slice(values, 1, count), "_count": count})
+    first = F.regexp_replace(F.trim(F.col("_values")[0]), "^\ufeff", "")
+    is_header = first == F.lit(known[0])
+    headers = (split.where(is_header).groupBy("_origin")
+               .agg(F.first("_values").alias("_header")))
+    rows = split.where(~is_header).join(headers, on="_origin", how="left")
+    names = F.coalesce("_header", F.array(*[F.lit(name) for name in known]))
+    names = F.transform(names, lambda name, i: F.coalesce(F.trim(name), F.concat(F.lit("_c"), i)))
+    fields = F.map_from_arrays(names, F.slice(F.col("_values"), 1, F.size(names)))
+    error = F.when(F.col("_count") != F.size(names),
+                   F.format_string("expected %d fields, found %d", F.size(names), F.col("_count")))
+    return _records(rows, fields, known, error)
+
+
+def access_log_records(lines: DataFrame) -> DataFrame:
+    """Web server access log lines (Combined Log Format, optionally with a request time)."""
+    matched = F.col("_raw").rlike(ACCESS_LOG)
+    fields = {
+        name: F.when(matched, F.nullif(F.regexp_extract("_raw", ACCESS_LOG, group), F.lit("")))
+        for group, name in enumerate(ACCESS_LOG_FIELDS, start=1)
+    }
+    error = F.when(~matched, F.lit("not a Combined Log Format line"))
+    return lines.select(
+        *[column.alias(name) for name, column in fields.items()],
+        F.lit(None).cast("string").alias("_rescued"),
+        error.alias("_parse_error"),
+        "_raw", "_origin", "_ingested_at",
+    )

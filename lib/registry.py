@@ -1,0 +1,154 @@
+"""Every table declared once: what it reads, its key, rules and write, and one pure transformation.
+
+A layer module declares its table with ``@table(...)`` on a plain function; the
+decorator registers the declaration and hands the function back unchanged, so it
+stays an ordinary ``DataFrame -> DataFrame`` function to call in a unit test.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+from pyspark.sql import DataFrame
+
+from lakehouse.lib.rules import Rule
+from lakehouse.lib.writes import Append, Write
+
+LAYERS = ("bronze", "silver", "gold")
+
+Transform = Callable[..., DataFrame]
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Files in ``<landing>/<folder>/``, read line by line."""
+
+    folder: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    transform: Transform
+    source: Landing | str | tuple[str, ...]
+    key: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    write: Write = field(default_factory=Append)
+    pseudonyms: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def layer(self) -> str:
+        return self.name.split(".")[0]
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(".")[1]
+
+    @property
+    def grain(self) -> str:
+        return (self.transform.__doc__ or "").strip().splitlines()[0] if self.transform.__doc__ else ""
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The tables this one reads, by name (none for a landing folder)."""
+        if isinstance(self.source, Landing):
+            return ()
+        return (self.source,) if isinstance(self.source, str) else self.source
+
+    @property
+    def is_stream(self) -> bool:
+        """Landing folders and single tables are read as streams; several inputs are rebuilt together."""
+        return not isinstance(self.source, tuple)
+
+
+_TABLES: dict[str, Table] = {}
+
+
+def table(
+    name: str,
+    *,
+    source: Landing | str | tuple[str, ...],
+    key: Sequence[str] = (),
+    rules: Sequence[Rule] = (),
+    write: Write | None = None,
+    pseudonyms: Mapping[str, str] | None = None,
+) -> Callable[[Transform], Transform]:
+    """Declare ``name`` (``layer.table``) as built by the decorated function.
+
+    ``source`` is a landing folder, one table read as a stream, or several tables whose
+    current contents the function receives as arguments, in that order.
+    """
+
+    def declare(transform: Transform) -> Transform:
+        if name in _TABLES and _TABLES[name].transform is not transform:
+            raise ValueError(f"table {name} is declared twice")
+        _TABLES[name] = Table(
+            name=name,
+            transform=transform,
+            source=source,
+            key=tuple(key),
+            rules=tuple(rules),
+            write=write or Append(),
+            pseudonyms=dict(pseudonyms or {}),
+        )
+        return transform
+
+    return declare
+
+
+def _discover() -> None:
+    for layer in LAYERS:
+        package = importlib.import_module(f"lakehouse.{layer}")
+        for module in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"lakehouse.{layer}.{module.name}")
+
+
+def get(name: str) -> Table:
+    _discover()
+    if name not in _TABLES:
+        raise KeyError(name)
+    return _TABLES[name]
+
+
+def select(selection: str = "all") -> list[Table]:
+    """``all``, a layer (``silver``) or one table (``silver.orders``), upstream tables first."""
+    _discover()
+    if selection == "all":
+        chosen = list(_TABLES.values())
+    elif selection in LAYERS:
+        chosen = [t for t in _TABLES.values() if t.layer == selection]
+    elif selection in _TABLES:
+        chosen = [_TABLES[selection]]
+    else:
+        raise KeyError(selection)
+    return _upstream_first(chosen)
+
+
+def _upstream_first(chosen: list[Table]) -> list[Table]:
+    """Order tables so that every table comes after the chosen tables it reads."""
+    wanted = {t.name for t in chosen}
+    ordered: list[Table] = []
+    placed: set[str] = set()
+
+    def place(t: Table, path: tuple[str, ...]) -> None:
+        if t.name in placed:
+            return
+        if t.name in path:
+            raise ValueError(f"tables read each other in a cycle: {' -> '.join((*path, t.name))}")
+        for name in t.inputs:
+            if name in wanted:
+                place(_TABLES[name], (*path, t.name))
+        placed.add(t.name)
+        ordered.append(t)
+
+    layer_rank = {layer: rank for rank, layer in enumerate(LAYERS)}
+    for t in sorted(chosen, key=lambda t: (layer_rank[t.layer], t.name)):
+        place(t, ())
+    return ordered
+
+
+def names() -> list[str]:
+    _discover()
+    return sorted(_TABLES)

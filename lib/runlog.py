@@ -1,0 +1,101 @@
+"""The run log: ``ops.runs`` (one row per table per run) and ``ops.dq_results`` (per run and rule)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+from datetime import datetime, timezone
+
+from pyspark.sql import SparkSession
+from pyspark.sql.types import (DoubleType, LongType, StringType, StructField, StructType,
+                               TimestampType)
+
+from lakehouse.lib import catalog
+from lakehouse.lib.config import Settings
+from lakehouse.lib.rules import Rule
+
+RUNS = "ops.runs"
+DQ_RESULTS = "ops.dq_results"
+
+RUNS_SCHEMA = StructType([
+    StructField("run_id", StringType(), False),
+    StructField("table", StringType(), False),
+    StructField("mode", StringType(), False),
+    StructField("started_at", TimestampType(), False),
+    StructField("finished_at", TimestampType(), False),
+    StructField("seconds", DoubleType(), False),
+    StructField("batches", LongType(), False),
+    StructField("rows_read", LongType(), False),
+    StructField("rows_written", LongType(), False),
+    StructField("rows_quarantined", LongType(), False),
+    StructField("rows_duplicate", LongType(), False),
+    StructField("status", StringType(), False),
+    StructField("error", StringType(), True),
+])
+DQ_SCHEMA = StructType([
+    StructField("run_id", StringType(), False),
+    StructField("table", StringType(), False),
+    StructField("rule", StringType(), False),
+    StructField("action", StringType(), False),
+    StructField("rows_checked", LongType(), False),
+    StructField("rows_failed", LongType(), False),
+    StructField("recorded_at", TimestampType(), False),
+])
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class TableRun:
+    """What one table's run read, wrote, quarantined and skipped, summed over its micro-batches."""
+
+    run_id: str
+    table: str
+    mode: str
+    rules: tuple[Rule, ...] = ()
+    started_at: datetime = field(default_factory=now)
+    batches: int = 0
+    rows_read: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    failures: Counter = field(default_factory=Counter)
+    error: str | None = None
+    finished_at: datetime | None = None
+
+    def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
+        self.batches += 1
+        self.rows_read += read
+        self.rows_written += written
+        self.rows_quarantined += quarantined
+        self.rows_duplicate += duplicate
+        self.failures.update(failures)
+
+    def reset(self) -> None:
+        """Start counting afresh: a stream records every micro-batch as a run of its own."""
+        self.started_at = now()
+        self.batches = self.rows_read = self.rows_written = self.rows_quarantined = self.rows_duplicate = 0
+        self.failures = Counter()
+
+
+    def finish(self) -> None:
+        self.finished_at = now()
+
+
+def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) -> None:
+    """Append one row per table run and one per rule (zero failures included, so trends have no gaps)."""
+    rows = [(run.run_id, run.table, run.mode, run.started_at, run.finished_at or now(),
+             ((run.finished_at or now()) - run.started_at).total_seconds(), run.batches, run.rows_read,
+             run.rows_written, run.rows_quarantined, run.rows_duplicate,
+             "failed" if run.error else "succeeded", run.error)
+            for run in runs]
+    runs_path = catalog.ensure(spark, settings, RUNS, RUNS_SCHEMA)
+    spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(runs_path)
+    results = [(run.run_id, run.table, rule.name, rule.action, run.rows_read, run.failures.get(rule.name, 0),
+                run.finished_at or now())
+               for run in runs for rule in run.rules]
+    if results:
+        dq_path = catalog.ensure(spark, settings, DQ_RESULTS, DQ_SCHEMA)
+        spark.createDataFrame(results, DQ_SCHEMA).write.format("delta").mode("append").save(dq_path)

@@ -1,0 +1,208 @@
+"""Turn any table declaration into a running Structured Streaming query.
+
+Batch and stream are the same query: ``availableNow`` processes what has landed
+and stops, ``processingTime`` keeps going. Each micro-batch is transformed,
+checked in one projection, split into valid and quarantined rows from one cached
+copy, and written idempotently; the run log records what happened.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from pyspark.sql import DataFrame, Observation, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+from pyspark.sql.types import StructType
+
+from lakehouse.lib import catalog, landing, runlog
+from lakehouse.lib.config import ConfigError, Mode, Settings
+from lakehouse.lib.fields import LINEAGE
+from lakehouse.lib.pseudonyms import pseudonymise
+from lakehouse.lib.registry import Landing, Table, get
+from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_quarantined, with_results
+from lakehouse.lib.writes import Target, append
+
+QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
+# Checked tables keep drifted fields and where each row came from; the rest of the lineage stays behind.
+NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES, WARNED_RULES)
+
+
+class Pipeline:
+    """The tables of one command, sharing a session, settings and run id."""
+
+    def __init__(self, spark: SparkSession, settings: Settings, run_id: str) -> None:
+        self.spark = spark
+        self.settings = settings
+        self.run_id = run_id
+        self._key: bytes | None = None
+
+    # --- shapes, derived from the declarations without reading data -----------------------------
+
+    def input_schemas(self, table: Table) -> list[StructType]:
+        if isinstance(table.source, Landing):
+            return [landing.LINE_SCHEMA]
+        return [self.stored_schema(get(name)) for name in table.inputs]
+
+    def output(self, table: Table, *inputs: DataFrame) -> DataFrame:
+        """What the transformation gives, before checks."""
+        return table.transform(*inputs)
+
+    def valid_rows(self, table: Table, checked: DataFrame) -> DataFrame:
+        """Rows as stored: lineage and rule results dropped, personal data pseudonymised."""
+        stored = checked.drop(*NOT_STORED) if table.rules else checked
+        return pseudonymise(stored, table.pseudonyms, self.pseudonym_key(table))
+
+    def quarantine_rows(self, checked: DataFrame) -> DataFrame:
+        """Failed rows with the text they arrived with, every failed rule, the run and the time."""
+        text = [F.col(f"_text.`{name}`").alias(name) for name in checked.schema["_text"].dataType.names]
+        return checked.where(is_quarantined()).select(
+            *text, *QUARANTINE_COLUMNS,
+            F.col(FAILED_RULES).alias("failed_rules"),
+            F.lit(self.run_id).alias("run_id"),
+            F.current_timestamp().alias("quarantined_at"),
+        )
+
+    def empty(self, table: Table) -> list[DataFrame]:
+        return [self.spark.createDataFrame([], schema) for schema in self.input_schemas(table)]
+
+    def stored_schema(self, table: Table) -> StructType:
+        out = self.output(table, *self.empty(table))
+        checked = with_results(out, table.rules) if table.rules else out
+        return table.write.schema(self.valid_rows(table, checked).schema)
+
+    def pseudonym_key(self, table: Table) -> bytes:
+        if not table.pseudonyms:
+            return b""
+        if self._key is None:
+            self._key = self.settings.pseudonym_key()
+        return self._key
+
+    def prepare(self, table: Table) -> None:
+        """Create the table, its quarantine and companions, so reads and merges always find them."""
+        schema = self.stored_schema(table)
+        properties = catalog.SILVER_PROPERTIES if table.layer == "silver" else {}
+        catalog.ensure(self.spark, self.settings, table.name, schema, properties)
+        for name, companion in table.write.companions(table.name, table.key, schema).items():
+            catalog.ensure(self.spark, self.settings, name, companion)
+        if table.rules:
+            output = self.output(table, *self.empty(table))
+            missing = [c for c in LINEAGE if c not in output.columns]
+            if missing:
+                raise ValueError(f"{table.name}: a checked table must carry {', '.join(missing)}")
+            checked = with_results(output, table.rules)
+            catalog.ensure(self.spark, self.settings, f"quarantine.{table.short_name}",
+                           self.quarantine_rows(checked).schema)
+
+    # --- running -----------------------------------------------------------------------------------
+
+    def read(self, table: Table) -> DataFrame:
+        stream = self.settings.stream
+        if isinstance(table.source, Landing):
+            path = self.settings.landing_path(table.source.folder)
+            return landing.read_lines(self.spark, path, stream.max_files_per_trigger)
+        return (self.spark.readStream.format("delta")
+                .option("maxFilesPerTrigger", stream.max_files_per_trigger)
+                .option("skipChangeCommits", "true")
+                .load(self.settings.table_path(table.source)))
+
+    def rebuild(self, table: Table, run: runlog.TableRun) -> None:
+        """A table of several inputs: computed from their current contents and written in one commit."""
+        self.prepare(table)
+        inputs = [self.spark.read.format("delta").load(self.settings.table_path(name)) for name in table.inputs]
+        target = Target(self.settings.table_path(table.name), table.key, table.name, 0)
+        self._plain_batch(table, inputs, target, run)
+
+    def start(self, table: Table, mode: Mode, run: runlog.TableRun) -> StreamingQuery:
+        self.prepare(table)
+        writer = (self.read(table).writeStream
+                  .queryName(table.name)
+                  .option("checkpointLocation", self.settings.checkpoint_path(table.name))
+                  .foreachBatch(self.batch_processor(table, run)))
+        if mode == "batch":
+            writer = writer.trigger(availableNow=True)
+        else:
+            writer = writer.trigger(processingTime=self.settings.stream.trigger_interval)
+        return writer.start()
+
+    def batch_processor(self, table: Table, run: runlog.TableRun) -> Callable[[DataFrame, int], None]:
+        def process(batch: DataFrame, batch_id: int) -> None:
+            target = Target(self.settings.table_path(table.name), table.key, f"{table.name}", batch_id)
+            if table.rules:
+                self._checked_batch(table, batch, target, run)
+            else:
+                self._plain_batch(table, [batch], target, run)
+            if run.mode == "stream":
+                run.finish()
+                runlog.record(batch.sparkSession, self.settings, [run])
+                run.reset()
+
+        return process
+
+    def _plain_batch(self, table: Table, inputs: list[DataFrame], target: Target, run: runlog.TableRun) -> None:
+        observation = Observation(f"{table.name}:{target.batch_id}")
+        out = self.output(table, *inputs).observe(observation, F.count(F.lit(1)).alias("rows"))
+        written = table.write.apply(out, lambda: observation.get["rows"], target)
+        run.add(observation.get["rows"], written.rows, 0, written.unchanged, {})
+
+    def _checked_batch(self, table: Table, batch: DataFrame, target: Target, run: runlog.TableRun) -> None:
+        checked = with_results(self.output(table, batch), table.rules).persist()
+        try:
+            counts = _rule_counts(checked, table)
+            broken = [rule.name for rule in table.rules if rule.action == "fail" and counts[rule.name]]
+            if broken:
+                raise RuleViolation(f"{table.name}: rule {', '.join(broken)} failed; nothing written")
+            valid_count = counts["_rows"] - counts["_quarantined"]
+            quarantine_path = self.settings.table_path(f"quarantine.{table.short_name}")
+            if counts["_quarantined"]:
+                append(self.quarantine_rows(checked), quarantine_path, f"{table.name}:quarantine", target.batch_id)
+            valid = self.valid_rows(table, checked.where(~is_quarantined()))
+            written = table.write.apply(valid, lambda: valid_count, target)
+            failures = {rule.name: counts[rule.name] for rule in table.rules}
+            run.add(counts["_rows"], written.rows, counts["_quarantined"], written.unchanged, failures)
+        finally:
+            checked.unpersist()
+
+
+def _rule_counts(checked: DataFrame, table: Table) -> dict[str, int]:
+    """Rows, quarantined rows and failures per rule, in one aggregation over the cached batch."""
+    failed = F.array_union(F.col(FAILED_RULES), F.col(WARNED_RULES))
+    aggregates = [
+        F.count(F.lit(1)).alias("_rows"),
+        F.count_if(is_quarantined()).alias("_quarantined"),
+        *[F.count_if(F.array_contains(failed, rule.name)).alias(rule.name) for rule in table.rules],
+    ]
+    row = checked.agg(*aggregates).first()
+    return {k: int(v or 0) for k, v in row.asDict().items()}
+
+
+def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
+               on_done: Callable[[runlog.TableRun], None] = lambda run: None) -> list[runlog.TableRun]:
+    """Batch: each table in dependency order until it has caught up. Stream: all at once, until stopped."""
+    runs = [runlog.TableRun(pipeline.run_id, table.name, mode, table.rules) for table in tables]
+    if mode == "stream":
+        rebuilt = [table.name for table in tables if not table.is_stream]
+        if rebuilt:
+            raise ConfigError(f"{', '.join(rebuilt)}: tables of several inputs run in batch mode only")
+        for table, run in zip(tables, runs):
+            pipeline.start(table, mode, run)
+        pipeline.spark.streams.awaitAnyTermination()
+        return runs
+    done: list[runlog.TableRun] = []
+    try:
+        for table, run in zip(tables, runs):
+            done.append(run)
+            try:
+                if table.is_stream:
+                    pipeline.start(table, mode, run).awaitTermination()
+                else:
+                    pipeline.rebuild(table, run)
+            except Exception as error:  # recorded below, then re-raised for the command line to report
+                run.error = str(error).splitlines()[0][:1000]
+                raise
+            finally:
+                run.finish()
+            on_done(run)
+    finally:
+        runlog.record(pipeline.spark, pipeline.settings, done)
+    return runs
+

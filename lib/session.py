@@ -1,0 +1,62 @@
+"""The SparkSession: Delta, the catalog, and settings every table relies on."""
+from __future__ import annotations
+
+import glob
+import os
+
+from pyspark.sql import SparkSession
+
+from lakehouse.lib.config import ConfigError, Settings
+
+# Settings the pipeline's correctness depends on, whatever the environment.
+REQUIRED_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    "spark.sql.session.timeZone": "UTC",
+    # A truncated gzip file keeps the lines that decompressed instead of failing the run.
+    "spark.sql.files.ignoreCorruptFiles": "true",
+    # JSON objects with a repeated key keep the last value rather than failing the batch.
+    "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+}
+
+
+def jars(jars_dir: str) -> list[str]:
+    found = sorted(glob.glob(os.path.join(jars_dir, "*.jar")))
+    if not found:
+        raise ConfigError(f"spark.jars_dir: no jars in {jars_dir}; run `make setup` to resolve them")
+    return found
+
+
+def start(settings: Settings) -> SparkSession:
+    """Start (or return) the session for these settings; with local jars it needs no network."""
+    builder = SparkSession.builder.appName(settings.spark.app_name)
+    if settings.spark.master:
+        builder = builder.master(settings.spark.master)
+    if settings.spark.jars_dir:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        builder = builder.config("spark.jars", ",".join(jars(os.path.join(root, settings.spark.jars_dir))))
+    conf = {
+        "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
+        **_local_catalog(settings.paths.metastore),
+        **settings.spark.conf,
+        **REQUIRED_CONF,
+    }
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.enableHiveSupport().getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _local_catalog(metastore: str) -> dict[str, str]:
+    """A Derby metastore under the data folder, so tables stay registered across sessions."""
+    if "://" in metastore:
+        return {}
+    os.makedirs(metastore, exist_ok=True)
+    return {
+        "spark.sql.warehouse.dir": os.path.join(metastore, "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={os.path.join(metastore, 'metastore_db')};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
+    }

@@ -1,0 +1,37 @@
+"""Website events, typed and deduplicated by ``event_id``; the visitor's IP pseudonymised.
+
+Grain: one row per event (``event_id``), the first delivery kept.
+"""
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from lakehouse.bronze.clickstream import FIELDS
+from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
+from lakehouse.lib.registry import table
+from lakehouse.lib.rules import Rule, is_in, matches, record_is_parseable
+from lakehouse.lib.writes import InsertNew
+
+EVENT_TYPES = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "purchase")
+PRODUCT_EVENTS = ("product_view", "add_to_cart", "remove_from_cart")
+DEVICES = ("desktop", "mobile", "tablet", "other")
+COLUMNS = (*names(FIELDS), "event_date")
+
+RULES = (
+    record_is_parseable(),
+    *field_rules(FIELDS),
+    is_in("event_type", EVENT_TYPES),
+    is_in("device", DEVICES),
+    matches("customer_id", "^C[0-9]+$", "customer_id"),
+    matches("product_id", "^P[0-9]+$", "product_id"),
+    Rule("product_id_present_for_product_events",
+         f"event_type NOT IN {PRODUCT_EVENTS} OR product_id IS NOT NULL"),
+    Rule("order_id_present_for_purchase", "event_type <> 'purchase' OR order_id IS NOT NULL"),
+)
+
+
+@table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, write=InsertNew(),
+       pseudonyms={"ip": "ip"})
+def clickstream(bronze: DataFrame) -> DataFrame:
+    """One row per website event (event_id), the first delivery kept; times in UTC."""
+    events = typed(bronze, FIELDS)
+    return events.withColumn("event_date", F.to_date("event_ts")).select(*COLUMNS, *LINEAGE)
