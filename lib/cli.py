@@ -8,7 +8,6 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
 
@@ -99,14 +98,11 @@ def summary(env: str = ENV) -> None:
 def main() -> None:
     """Entry point: a bad setting ends with one line saying what to fix, and exit code 2."""
     try:
-        app(standalone_mode=False)
+        app()
     except config.ConfigError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(2)
-    except (typer.Abort, KeyboardInterrupt):
-        sys.exit(130)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

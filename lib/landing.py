@@ -88,10 +88,15 @@ def json_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
     return _records(lines, fields, known, error)
 
 
+def _header_name(value: Column) -> Column:
+    """A header field as a name: trimmed, without the byte-order mark some exports start with."""
+    return F.regexp_replace(F.trim(value), "^\ufeff", "")
+
+
 def csv_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
     """CSV with a header row per file: fields are matched by the header's names, not their position.
 
-    The header row of each file is recognised by its first name (``known[0]``); a file
+    The header row of each file is the one naming the key column (``known[0]``); a file
     without one is read in the declared order. A row whose field count differs from
     its header's keeps the line with the reason.
     """
@@ -99,14 +104,14 @@ def csv_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
     parsed = F.from_csv(F.col("_raw"), positional)
     values = F.array(*[parsed[f"c{i}"] for i in range(MAX_CSV_FIELDS)])
     count = F.size(F.split(F.regexp_replace("_raw", QUOTED, "q"), ",", -1))
-    split = lines.withColumns({"_values": F.slice(values, 1, count), "_count": count})
-    first = F.regexp_replace(F.trim(F.col("_values")[0]), "^\ufeff", "")
-    is_header = first == F.lit(known[0])
+    split = lines.withColumns({"_values": values, "_count": count})
+    names_in_line = F.transform(F.slice("_values", 1, F.col("_count")), _header_name)
+    is_header = F.array_contains(names_in_line, F.lit(known[0]))
     headers = (split.where(is_header).groupBy("_origin")
-               .agg(F.first("_values").alias("_header")))
+               .agg(F.first(names_in_line).alias("_header")))
     rows = split.where(~is_header).join(headers, on="_origin", how="left")
     names = F.coalesce("_header", F.array(*[F.lit(name) for name in known]))
-    names = F.transform(names, lambda name, i: F.coalesce(F.trim(name), F.concat(F.lit("_c"), i)))
+    names = F.transform(names, lambda name, i: F.coalesce(name, F.concat(F.lit("_c"), i)))
     fields = F.map_from_arrays(names, F.slice(F.col("_values"), 1, F.size(names)))
     error = F.when(F.col("_count") != F.size(names),
                    F.format_string("expected %d fields, found %d", F.size(names), F.col("_count")))

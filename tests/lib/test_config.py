@@ -1,0 +1,79 @@
+"""Configuration is strict, overridable by the environment, and fails in one line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lakehouse.lib import config
+
+VALID = """
+paths:
+  landing: data/landing
+  lakehouse: data/lakehouse
+  metastore: data/metastore
+"""
+
+
+def write(tmp_path: Path, text: str, env: str = "local") -> Path:
+    (tmp_path / f"{env}.yaml").write_text(text)
+    return tmp_path
+
+
+def test_relative_paths_resolve_against_the_repository(tmp_path: Path) -> None:
+    settings = config.load("local", write(tmp_path, VALID))
+    assert settings.paths.landing == str(tmp_path.parent / "data" / "landing")
+    assert settings.table_path("silver.orders") == f"{settings.paths.lakehouse}/silver/orders"
+
+
+def test_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=r"spark\.shuffle_partitons: extra inputs are not permitted"):
+        config.load("local", write(tmp_path, VALID + "spark:\n  shuffle_partitons: 4\n"))
+
+
+def test_wrong_type_is_an_error_naming_the_key(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=r"spark\.shuffle_partitions: "):
+        config.load("local", write(tmp_path, VALID + "spark:\n  shuffle_partitions: many\n"))
+
+
+def test_missing_environment_file_lists_the_known_ones(tmp_path: Path) -> None:
+    write(tmp_path, VALID)
+    with pytest.raises(config.ConfigError, match=r"no configuration 'staging'.*known: local"):
+        config.load("staging", tmp_path)
+
+
+def test_environment_overrides_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAKEHOUSE_ROOT", "s3a://lake/root")
+    monkeypatch.setenv("LAKEHOUSE_LANDING", "/mnt/landing")
+    settings = config.load("local", write(tmp_path, VALID))
+    assert settings.paths.lakehouse == "s3a://lake/root"
+    assert settings.paths.landing == "/mnt/landing"
+    assert settings.table_path("gold.daily_sales") == "s3a://lake/root/gold/daily_sales"
+
+
+def test_pseudonym_key_is_required_where_the_config_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAKEHOUSE_PSEUDONYM_KEY", raising=False)
+    strict = config.load("prod", write(tmp_path, VALID + "privacy:\n  require_key: true\n", env="prod"))
+    with pytest.raises(config.ConfigError, match="LAKEHOUSE_PSEUDONYM_KEY is not set"):
+        strict.pseudonym_key()
+    monkeypatch.setenv("LAKEHOUSE_PSEUDONYM_KEY", "s3cret")
+    assert strict.pseudonym_key() == b"s3cret"
+    lenient = config.load("local", write(tmp_path, VALID + "privacy:\n  require_key: false\n"))
+    monkeypatch.delenv("LAKEHOUSE_PSEUDONYM_KEY")
+    assert lenient.pseudonym_key() == config.LOCAL_PSEUDONYM_KEY.encode()
+
+
+@pytest.mark.parametrize("env", ["local", "dev", "prod"])
+def test_shipped_configurations_are_valid(env: str) -> None:
+    assert config.load(env).env == env
+
+
+def test_command_line_reports_a_bad_setting_in_one_line_with_exit_code_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "lakehouse.lib.cli", "run", "--env", "nowhere"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no configuration 'nowhere'" in lines[0]
+    assert "Traceback" not in done.stderr + done.stdout
