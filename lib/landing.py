@@ -32,13 +32,16 @@ CHANGE_ENVELOPE = (
 )
 
 MAX_CSV_FIELDS = 64
-QUOTED = r'"([^"]|"")*"'
+# Unrolled loops with possessive quantifiers: Java's regex engine recurses on each repetition of an
+# alternation, so ``("[^"]|"")*`` overflows the stack on a 10 kB field; these do not.
+QUOTED = r'"[^"]*+(?:""[^"]*+)*+"'
 
 # Combined Log Format; referrer, user agent and a trailing request time in seconds are optional,
 # as Apache's and nginx's common and combined formats differ in exactly those.
+QUOTED_LOG_FIELD = r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"'
 ACCESS_LOG = (
-    r'^(\S+) (\S+) (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)'
-    r'(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: (\d+(?:\.\d+)?))?\s*$'
+    r'^(\S+) (\S+) (\S+) \[([^\]]+)\] ' + QUOTED_LOG_FIELD + r' (\d{3}) (\d+|-)'
+    r'(?: ' + QUOTED_LOG_FIELD + ' ' + QUOTED_LOG_FIELD + r')?(?: (\d+(?:\.\d+)?))?\s*$'
 )
 ACCESS_LOG_FIELDS = ("ip", "ident", "user", "ts", "request", "status", "bytes", "referrer", "user_agent",
                      "request_time")

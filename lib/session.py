@@ -8,6 +8,8 @@ from pyspark.sql import SparkSession
 
 from lakehouse.lib.config import ConfigError, Settings
 
+LOG_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conf", "log4j2.properties")
+
 # Settings the pipeline's correctness depends on, whatever the environment.
 REQUIRED_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -49,7 +51,7 @@ def start(settings: Settings) -> SparkSession:
 
 
 def _local_catalog(metastore: str) -> dict[str, str]:
-    """A Derby metastore under the data folder, so tables stay registered across sessions."""
+    """A Derby metastore under the data folder, so tables stay registered across sessions; quiet logs."""
     if "://" in metastore:
         return {}
     os.makedirs(metastore, exist_ok=True)
@@ -58,5 +60,5 @@ def _local_catalog(metastore: str) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={os.path.join(metastore, 'metastore_db')};create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore} -Dlog4j.configurationFile={LOG_CONFIG}",
     }

@@ -24,7 +24,8 @@ def settings(lake_root: Path) -> config.Settings:
         "paths": {"landing": str(lake_root / "landing"), "lakehouse": str(lake_root / "lakehouse"),
                   "metastore": str(lake_root / "metastore")},
         "spark": {"master": "local[2]", "shuffle_partitions": 2, "jars_dir": ".jars",
-                  "conf": {"spark.ui.enabled": "false", "spark.databricks.delta.snapshotPartitions": "2",
+                  "conf": {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                           "spark.databricks.delta.snapshotPartitions": "2",
                            "spark.default.parallelism": "2", "spark.driver.memory": "2g"}},
         "privacy": {"require_key": False},
     }))

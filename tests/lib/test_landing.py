@@ -100,3 +100,11 @@ def test_access_log_line_that_does_not_match_is_kept_with_the_reason(spark: Spar
 def test_csv_header_with_a_byte_order_mark(spark: SparkSession) -> None:
     row = csv_records(lines(spark, "\ufeffcustomer_id,email,city", "C1,a@x.com,Austin"), CUSTOMER_COLUMNS).first()
     assert (row.customer_id, row.city, row._parse_error) == ("C1", "Austin", None)
+
+
+def test_very_long_quoted_fields_parse_without_exhausting_the_stack(spark: SparkSession) -> None:
+    agent = "Mozilla/5.0 " + "x" * 50_000
+    log = f'198.51.100.2 - - [20/Nov/2026:10:15:30 +0000] "GET / HTTP/1.1" 200 12 "-" "{agent}" 0.2'
+    assert access_log_records(lines(spark, log)).first().user_agent == agent
+    csv = f'C1,a@x.com,"{"y" * 50_000}"'
+    assert csv_records(lines(spark, "customer_id,email,city", csv), CUSTOMER_COLUMNS).first()._parse_error is None
