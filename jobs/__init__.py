@@ -1,0 +1,1 @@
+"""Thin entry points that spark-submit, EMR steps and Airflow call."""

@@ -15,7 +15,8 @@ from lakehouse.lib import config
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Retail lakehouse: landing files to bronze, silver, quarantine and gold Delta tables.")
-console = Console()
+# Piped output (make, CI logs) gets a width that fits the run table instead of the default 80.
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 ENV = typer.Option("local", "--env", help="Configuration to use: conf/<ENV>.yaml")
 

@@ -191,6 +191,7 @@ def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
     try:
         for table, run in zip(tables, runs):
             done.append(run)
+            run.started_at = runlog.now()
             try:
                 if table.is_stream:
                     pipeline.start(table, mode, run).awaitTermination()
