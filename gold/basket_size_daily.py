@@ -2,7 +2,7 @@
 
 Grain: one row per order date (UTC) x ``shipping_country``. Source: ``revenue_lines``
 (live orders of ``silver.orders`` with their ``silver.order_items``, USD at the order
-date's rate). Key: ``date``, ``country``. Rebuilt whole on every run.
+date's rate). Key: ``date``, ``country``. Updated incrementally: a run recomputes only the order dates that upstream changes touch.
 
 ``daily_sales`` counts an order once per category it touches, so its ``orders`` do not add
 up across categories; this table counts each order once, and describes the basket.
@@ -21,7 +21,8 @@ Columns
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.gold.revenue_lines import revenue_lines, round_usd
+from lakehouse.gold.revenue_lines import revenue_lines, round_usd, touched_order_dates
+from lakehouse.lib.incremental import ByKey
 from lakehouse.lib.registry import table
 from lakehouse.lib.writes import Overwrite
 
@@ -31,7 +32,7 @@ COLUMNS = ("date", "country", "orders", "units", "revenue_usd", "avg_units_per_o
 
 
 @table("gold.basket_size_daily", source=("silver.order_items", "silver.orders", "silver.fx_rates"),
-       key=["date", "country"], write=Overwrite())
+       key=["date", "country"], write=Overwrite(), refresh=ByKey("date", touched_order_dates))
 def basket_size_daily(order_items: DataFrame, orders: DataFrame, fx_rates: DataFrame) -> DataFrame:
     """One row per order date (UTC) x shipping country."""
     baskets = (revenue_lines(order_items, orders, fx_rates)

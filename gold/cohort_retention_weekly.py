@@ -4,7 +4,7 @@ bought again N weeks later.
 Grain: one row per cohort week x ``weeks_since_first`` in which at least one customer of the
 cohort placed a revenue order. Weeks start on Monday (UTC). Source: ``revenue_lines``
 (live orders with at least one line). Key: ``cohort_week``, ``weeks_since_first``.
-Rebuilt whole on every run.
+Rebuilt whole when an input changed (a first order moves whole cohorts).
 
 A customer's cohort is the week of their first revenue order; cancelling or returning
 that order moves them to the week of their next one. Orders without a ``customer_id`` are

@@ -3,7 +3,7 @@
 Grain: one row per current customer (``silver.customers`` where ``is_current``), as of
 one date. Sources: ``silver.customers``, the revenue lines of ``silver.order_items`` /
 ``silver.orders`` / ``silver.fx_rates``, ``silver.clickstream``, ``silver.reviews``.
-Key: ``customer_key``. Rebuilt whole on every run.
+Key: ``customer_key``. Rebuilt whole when an input changed (``as_of_date`` moves every row).
 
 The customer is named by ``customer_key``, the pseudonym; ``customer_id`` is used to join
 and never leaves this function. A customer known only from orders or events (not in

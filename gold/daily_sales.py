@@ -4,7 +4,7 @@ Grain: one row per order date (UTC) x ``shipping_country`` x product ``category`
 Source: ``silver.order_items``, ``silver.orders``, ``silver.products``, ``silver.fx_rates``,
 through ``revenue_lines`` (live orders only, USD at the order date's rate; a missing rate
 falls back to the currency's latest earlier rate, see that module).
-Key: ``date``, ``country``, ``category``. Rebuilt whole on every run.
+Key: ``date``, ``country``, ``category``. Updated incrementally: a run recomputes only the order dates that upstream changes touch.
 
 Columns
   date            order date (UTC) of the order
@@ -22,7 +22,8 @@ Columns
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.gold.revenue_lines import revenue_lines, round_usd
+from lakehouse.gold.revenue_lines import revenue_lines, round_usd, touched_order_dates, touched_product_order_dates
+from lakehouse.lib.incremental import ByKey, Changes
 from lakehouse.lib.registry import table
 from lakehouse.lib.writes import Overwrite
 
@@ -30,8 +31,13 @@ UNKNOWN = "unknown"
 COLUMNS = ("date", "country", "category", "orders", "units", "revenue_usd", "unpriced_lines")
 
 
+def touched_dates(changes: Changes) -> DataFrame:
+    """Dates whose sales a change may alter: order, line and rate changes, and re-categorised products."""
+    return touched_order_dates(changes).unionByName(touched_product_order_dates(changes))
+
+
 @table("gold.daily_sales", source=("silver.order_items", "silver.orders", "silver.products", "silver.fx_rates"),
-       key=["date", "country", "category"], write=Overwrite())
+       key=["date", "country", "category"], write=Overwrite(), refresh=ByKey("date", touched_dates))
 def daily_sales(order_items: DataFrame, orders: DataFrame, products: DataFrame, fx_rates: DataFrame) -> DataFrame:
     """One row per order date (UTC) x shipping country x product category."""
     categories = products.select("product_id", "category")

@@ -2,8 +2,8 @@
 
 Grain: one row per event date (UTC) x ``device``.
 Source: ``silver.clickstream`` (valid, deduplicated events). Key: ``date``, ``device``.
-Rebuilt whole on every run, so a late event counts on the date it happened, not the
-date it arrived.
+Updated incrementally: a run recomputes every date of a session with a new event, so a
+late event counts on the date it happened, not the date it arrived.
 
 Definitions
   - A session counts on a date when it has at least one event that date; a session
@@ -27,6 +27,7 @@ Columns
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.lib.incremental import ByKey, Changes
 from lakehouse.lib.registry import table
 from lakehouse.lib.writes import Overwrite
 
@@ -47,7 +48,15 @@ def session_devices(clickstream: DataFrame) -> DataFrame:
             .agg(F.min_by("device", F.struct("event_ts", "event_id")).alias("device")))
 
 
-@table("gold.funnel_daily", source=("silver.clickstream",), key=["date", "device"], write=Overwrite())
+def touched_dates(changes: Changes) -> DataFrame:
+    """Every date of a session with a new event: a late first event can change the session's device."""
+    sessions = changes.changed("silver.clickstream").select("session_id").distinct()
+    return (changes.current("silver.clickstream").join(sessions, on="session_id", how="left_semi")
+            .select(F.col("event_date").alias("date")))
+
+
+@table("gold.funnel_daily", source=("silver.clickstream",), key=["date", "device"], write=Overwrite(),
+       refresh=ByKey("date", touched_dates))
 def funnel_daily(clickstream: DataFrame) -> DataFrame:
     """One row per event date (UTC) x device."""
     steps_reached = (clickstream.groupBy(F.col("event_date").alias("date"), "session_id")

@@ -2,7 +2,7 @@
 
 Grain: one row per ``product_id`` x ``warehouse_id`` that has any stock movement.
 Source: ``silver.inventory`` (deduplicated by ``event_id``). Key: ``product_id``,
-``warehouse_id``. Rebuilt whole on every run, so a movement that arrives late takes its
+``warehouse_id``. Updated incrementally per product with a new movement, so a movement that arrives late takes its
 place by ``event_ts``, whatever order movements landed in.
 
 Columns
@@ -17,6 +17,7 @@ Columns
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.lib.incremental import ByKey, Changes
 from lakehouse.lib.registry import table
 from lakehouse.lib.writes import Overwrite
 
@@ -24,8 +25,13 @@ LOW_STOCK_THRESHOLD = 10
 COLUMNS = ("product_id", "warehouse_id", "qty_on_hand", "last_event_ts", "last_event_id", "low_stock")
 
 
+def touched_products(changes: Changes) -> DataFrame:
+    """The products with a new stock movement (in any warehouse)."""
+    return changes.changed("silver.inventory").select("product_id")
+
+
 @table("gold.inventory_current", source=("silver.inventory",), key=["product_id", "warehouse_id"],
-       write=Overwrite())
+       write=Overwrite(), refresh=ByKey("product_id", touched_products))
 def inventory_current(inventory: DataFrame) -> DataFrame:
     """One row per product_id x warehouse_id: the stock its latest movement left."""
     latest = F.struct("event_ts", "event_id")

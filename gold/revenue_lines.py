@@ -26,6 +26,8 @@ shipping_country, currency, rate_date, usd_per_unit, revenue_usd.
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lakehouse.lib.incremental import Changes
+
 EXCLUDED_STATUSES = ("cancelled", "returned")
 BASE_CURRENCY = "USD"
 RATE_TYPE = "decimal(20,12)"
@@ -78,3 +80,34 @@ def revenue_lines(order_items: DataFrame, orders: DataFrame, fx_rates: DataFrame
         "usd_per_unit": rate,
     }).withColumn("revenue_usd", F.col("net_amount") * F.col("usd_per_unit"))
         .select(*COLUMNS))
+
+
+def touched_order_dates(changes: Changes) -> DataFrame:
+    """Order dates (as ``date``) whose revenue lines a change upstream may alter.
+
+    An order's change touches its order date before and after (both images are in the
+    change feed, deletes included); a line's change touches its order's date; a rate's
+    change touches that currency's orders from the rate's date on (later dates may price
+    at it as their latest earlier rate), and all of them when it is the currency's
+    earliest rate (earlier dates price at their earliest later rate).
+    """
+    orders = changes.current("silver.orders").select("order_id", "order_date", "currency")
+    by_order = changes.changed("silver.orders").select("order_date")
+    by_line = (changes.changed("silver.order_items").select("order_id").distinct()
+               .join(orders, on="order_id", how="inner").select("order_date"))
+    rates = changes.current("silver.fx_rates")
+    first_rate = rates.groupBy("currency").agg(F.min("date").alias("_first_rate"))
+    changed_rates = (changes.changed("silver.fx_rates").groupBy("currency").agg(F.min("date").alias("_since"))
+                     .join(first_rate, on="currency", how="left"))
+    priced_at_changed_rate = (F.col("order_date") >= F.col("_since")) | (F.col("_since") <= F.col("_first_rate"))
+    by_rate = (orders.join(changed_rates, on="currency", how="inner")
+               .where(priced_at_changed_rate).select("order_date"))
+    return by_order.unionByName(by_line).unionByName(by_rate).select(F.col("order_date").alias("date"))
+
+
+def touched_product_order_dates(changes: Changes) -> DataFrame:
+    """Order dates (as ``date``) with a line of a product whose catalog row changed (its category, say)."""
+    products = changes.changed("silver.products").select("product_id").distinct()
+    orders = changes.current("silver.orders").select("order_id", "order_date")
+    return (changes.current("silver.order_items").join(products, on="product_id", how="left_semi")
+            .join(orders, on="order_id", how="inner").select(F.col("order_date").alias("date")))

@@ -2,7 +2,7 @@
 
 Grain: one row per minute (UTC, ``silver.server_logs.minute``: the request time truncated
 to the minute) with at least one request. Source: ``silver.server_logs``. Key: ``minute``.
-Rebuilt whole on every run.
+Updated incrementally: a run recomputes only the minutes that upstream changes touch.
 
 Columns
   minute           the minute (UTC)
@@ -21,6 +21,7 @@ Columns
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from lakehouse.lib.incremental import ByKey, Changes
 from lakehouse.lib.registry import table
 from lakehouse.lib.writes import Overwrite
 
@@ -28,7 +29,13 @@ PERCENTILE = 0.95
 COLUMNS = ("minute", "requests", "errors_5xx", "error_rate", "p95_response_ms", "bytes_sent")
 
 
-@table("gold.server_health_minute", source=("silver.server_logs",), key=["minute"], write=Overwrite())
+def touched_minutes(changes: Changes) -> DataFrame:
+    """The minutes of new requests."""
+    return changes.changed("silver.server_logs").select("minute")
+
+
+@table("gold.server_health_minute", source=("silver.server_logs",), key=["minute"], write=Overwrite(),
+       refresh=ByKey("minute", touched_minutes))
 def server_health_minute(server_logs: DataFrame) -> DataFrame:
     """One row per minute (UTC) with at least one request."""
     is_server_error = F.col("status").between(500, 599)

@@ -57,6 +57,8 @@ def run(
     selection: str = typer.Argument("all", help="all, a layer (bronze, silver), or one table (silver.orders)"),
     mode: RunMode = typer.Option(RunMode.batch, help="batch: process what has landed, then stop; stream: keep going"),
     env: str = ENV,
+    full_refresh: bool = typer.Option(False, "--full-refresh",
+                                      help="Rebuild gold tables whole instead of only what upstream changes touch"),
 ) -> None:
     """Run tables: each reads what is new upstream, checks it, and writes it once."""
     from lakehouse.lib import footprint, registry, session
@@ -69,7 +71,7 @@ def run(
         tables = registry.select(selection)
     except KeyError:
         raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
-    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)
     with console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
         runs = run_tables(pipeline, tables, mode.value,
                           on_done=lambda r: status.update(f"{r.table} done; running the next table"))
@@ -88,12 +90,18 @@ def tables() -> None:
 
 @app.command()
 def summary(env: str = ENV) -> None:
-    """Rows per table and layer, quarantine by rule, the last run, and where the data is."""
+    """Revenue, funnel, empty searches, server errors, quarantine and rows per layer; also as an HTML report."""
     from lakehouse.lib import session
-    from lakehouse.lib.summary import print_lakehouse
+    from lakehouse.lib.report import write_report
+    from lakehouse.lib.story import read_story
+    from lakehouse.lib.summary import print_story
 
     settings = config.load(env)
-    print_lakehouse(console, session.start(settings), settings)
+    if "://" in settings.paths.report:
+        raise config.ConfigError(f"paths.report: the report is a local file, not {settings.paths.report}")
+    story = read_story(session.start(settings))
+    print_story(console, story, settings)
+    console.print(f"Report: {write_report(story, settings).as_uri()}", highlight=False)
 
 
 def main() -> None:

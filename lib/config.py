@@ -28,8 +28,9 @@ class Paths(Strict):
     landing: str = Field(description="Landing zone root: a local path or s3a://bucket/prefix")
     lakehouse: str = Field(description="Root of the Delta tables: <lakehouse>/<layer>/<table>")
     metastore: str = Field(description="Folder of the local catalog (Derby metastore and warehouse)")
+    report: str = Field(description="Folder the summary writes its HTML report to")
 
-    @field_validator("landing", "lakehouse", "metastore")
+    @field_validator("landing", "lakehouse", "metastore", "report")
     @classmethod
     def not_blank(cls, value: str) -> str:
         if not value.strip():

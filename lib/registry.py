@@ -13,6 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from pyspark.sql import DataFrame
 
+from lakehouse.lib.incremental import ByKey
 from lakehouse.lib.rules import Rule
 from lakehouse.lib.writes import Append, Write
 
@@ -37,6 +38,7 @@ class Table:
     rules: tuple[Rule, ...] = ()
     write: Write = field(default_factory=Append)
     pseudonyms: Mapping[str, str] = field(default_factory=dict)
+    refresh: ByKey | None = None
 
     @property
     def layer(self) -> str:
@@ -74,11 +76,13 @@ def table(
     rules: Sequence[Rule] = (),
     write: Write | None = None,
     pseudonyms: Mapping[str, str] | None = None,
+    refresh: ByKey | None = None,
 ) -> Callable[[Transform], Transform]:
     """Declare ``name`` (``layer.table``) as built by the decorated function.
 
     ``source`` is a landing folder, one table read as a stream, or several tables whose
-    current contents the function receives as arguments, in that order.
+    current contents the function receives as arguments, in that order. Such a table is
+    rebuilt whole, or, with ``refresh``, only where what changed upstream touches it.
     """
 
     def declare(transform: Transform) -> Transform:
@@ -92,6 +96,7 @@ def table(
             rules=tuple(rules),
             write=write or Append(),
             pseudonyms=dict(pseudonyms or {}),
+            refresh=refresh,
         )
         return transform
 

@@ -1,19 +1,24 @@
-"""What the command line prints: tables of what was written, read or declared."""
+"""What the command line prints: tables of what was written, read or declared, and the lakehouse's story.
+
+The story's tables are formatted here once, as text (``StoryTable``), so the terminal and
+the HTML report (``lib/report.py``) show the same figures.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
+import pandas as pd
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from lakehouse.lib.config import Settings
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import TableRun
+from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, Story
 
-LAYERS = ("bronze", "silver", "quarantine", "gold", "ops")
-
+QUARANTINE_ROWS_SHOWN = 15
 
 TEXT_COLUMNS = {"source", "table", "layer", "rule", "reads", "key", "grain"}
 
@@ -50,24 +55,144 @@ def print_tables(console: Console, tables: Iterable[Table]) -> None:
     console.print(table)
 
 
-def print_lakehouse(console: Console, spark: SparkSession, settings: Settings) -> None:
-    """Rows per table and layer, quarantine by rule, and where everything is."""
-    counts = _table(f"Tables under {settings.paths.lakehouse}", "layer", "table", "rows")
-    for layer in LAYERS:
-        if not spark.catalog.databaseExists(layer):
-            continue
-        for entry in sorted(spark.catalog.listTables(layer), key=lambda t: t.name):
-            rows = spark.table(f"{layer}.{entry.name}").count()
-            counts.add_row(layer, entry.name, f"{rows:,}")
-    console.print(counts)
-    if spark.catalog.databaseExists("quarantine"):
-        by_rule = _table("Quarantine by rule", "table", "rule", "rows")
-        for entry in sorted(spark.catalog.listTables("quarantine"), key=lambda t: t.name):
-            rules = (spark.table(f"quarantine.{entry.name}")
-                     .select(F.explode("failed_rules").alias("rule")).groupBy("rule").count()
-                     .orderBy(F.desc("count")).collect())
-            for row in rules:
-                by_rule.add_row(entry.name, row["rule"], f"{row['count']:,}")
-        console.print(by_rule)
-    console.print(f"Landing zone: {settings.paths.landing}\nTables: {settings.paths.lakehouse}/<layer>/<table>\n"
-                  f"Catalog: {settings.paths.metastore} (spark.sql(\"SELECT * FROM silver.orders\"))")
+@dataclass(frozen=True)
+class StoryTable:
+    """One section of the story as text, shared by the terminal and the HTML report."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    note: str = ""
+    text_columns: int = 1
+    last_row_is_total: bool = False
+
+
+def revenue_table(story: Story) -> StoryTable:
+    title = "Revenue by day and country (USD)"
+    if story.revenue_by_day is None:
+        return not_built(title, "gold.daily_sales")
+    countries = tuple(story.revenue_by_day.columns[1:])
+    rows = [(day(record["date"]), *[number(record[c]) for c in countries])
+            for record in story.revenue_by_day.to_dict("records")]
+    return StoryTable(title, ("date", *countries), rows, last_row_is_total=True,
+                      note="Order date (UTC), whole dollars; cancelled and returned orders left out.")
+
+
+def funnel_table(story: Story) -> StoryTable:
+    """Steps down, devices across, each cell with its share of the sessions it started from."""
+    title = "Shopping funnel (sessions over all days)"
+    if story.funnel_by_device is None:
+        return not_built(title, "gold.funnel_daily")
+    devices = story.funnel_by_device.to_dict("records")
+    overall, by_device = devices[0], devices[1:]
+    rows, previous = [], None
+    for step, label in FUNNEL_STEPS.items():
+        rows.append((label, number(overall[step]), share(overall[step], overall["sessions"]),
+                     "" if previous is None else share(overall[step], previous),
+                     *[number(device[step]) for device in by_device]))
+        previous = overall[step]
+    rows.append(("conversion", share(overall["purchase_sessions"], overall["sessions"]), "", "",
+                 *[share(device["purchase_sessions"], device["sessions"]) for device in by_device]))
+    return StoryTable(title, ("step", overall["device"], "of sessions", "of previous", *[d["device"] for d in by_device]),
+                      rows, last_row_is_total=True, note="Conversion: purchase sessions / sessions.")
+
+
+def zero_results_table(story: Story) -> StoryTable:
+    title = "Searches with no results"
+    if story.zero_result_queries is None:
+        return not_built(title, "gold.search_terms_daily")
+    rows = [(record["query"], number(record["zero_result_searches"]), number(record["searches"]),
+             share(record["zero_result_searches"], record["searches"]))
+            for record in story.zero_result_queries.to_dict("records")]
+    return StoryTable(title, ("query", "no results", "searches", "share"), rows,
+                      note="Top 10 queries, normalised: lower case, trimmed, inner spaces collapsed.")
+
+
+def error_peaks_table(story: Story) -> StoryTable:
+    title = "Server error-rate peaks"
+    if story.error_rate_peaks is None or story.server_errors_overall is None:
+        return not_built(title, "gold.server_health_minute")
+    rows = [(f"{record['minute']:%Y-%m-%d %H:%M}", number(record["requests"]), number(record["errors_5xx"]),
+             share(record["errors_5xx"], record["requests"], digits=1), number(record["p95_response_ms"]))
+            for record in story.error_rate_peaks.to_dict("records")]
+    overall = story.server_errors_overall.iloc[0]
+    return StoryTable(title, ("minute (UTC)", "requests", "5xx", "error rate", "p95 ms"), rows,
+                      note=f"Top 5 minutes with at least {MIN_PEAK_REQUESTS} requests. Overall: "
+                           f"{number(overall['errors_5xx'])} of {number(overall['requests'])} requests answered 5xx "
+                           f"({share(overall['errors_5xx'], overall['requests'], digits=2)}).")
+
+
+def quarantine_table(story: Story) -> StoryTable:
+    """The rules that caught the most rows; the long tail is summed up in one line."""
+    records = story.quarantine_by_rule.to_dict("records")
+    shown, more = records[:QUARANTINE_ROWS_SHOWN], records[QUARANTINE_ROWS_SHOWN:]
+    note = "A row that failed several rules counts under each." if records else "Nothing quarantined."
+    if more:
+        note = f"... {len(more)} more (table, rule) pairs, {number(sum(r['rows'] for r in more))} rows. " + note
+    rows = [(record["table"], record["rule"], number(record["rows"])) for record in shown]
+    return StoryTable("Quarantine by rule", ("table", "rule", "rows"), rows, note=note, text_columns=2)
+
+
+def layers_table(story: Story) -> StoryTable:
+    rows = [(record["layer"], number(record["tables"]), number(record["rows"]))
+            for record in story.rows_per_layer.to_dict("records")]
+    return StoryTable("Rows per layer", ("layer", "tables", "rows"), rows)
+
+
+def story_tables(story: Story) -> list[StoryTable]:
+    return [revenue_table(story), funnel_table(story), zero_results_table(story), error_peaks_table(story),
+            quarantine_table(story), layers_table(story)]
+
+
+def last_run_line(story: Story) -> str:
+    if story.last_run is None or story.last_run.empty:
+        return "Last run: none recorded in ops.runs"
+    run = story.last_run.iloc[0]
+    return (f"Last run: {run['run_id']}, finished {run['finished_at']:%Y-%m-%d %H:%M} UTC, "
+            f"{number(run['tables'])} tables, {number(run['failed'])} failed")
+
+
+def whereabouts(settings: Settings) -> list[str]:
+    return [f"Landing zone: {settings.paths.landing}",
+            f"Tables: {settings.paths.lakehouse}/<layer>/<table>",
+            f"Catalog: {settings.paths.metastore} (spark.sql(\"SELECT * FROM gold.daily_sales\"))"]
+
+
+def print_story(console: Console, story: Story, settings: Settings) -> None:
+    """The story's tables, then where the data is."""
+    console.print(last_run_line(story), highlight=False)
+    for story_table in story_tables(story):
+        console.print(rich_table(story_table))
+        if story_table.note:
+            console.print(story_table.note, highlight=False, markup=False)
+    console.print("\n".join(whereabouts(settings)), highlight=False, markup=False)
+
+
+def rich_table(story_table: StoryTable) -> RichTable:
+    """Cells as plain ``Text``: a query like ``[sale]`` must not be read as rich markup."""
+    table = RichTable(title=story_table.title, title_justify="left", header_style="bold")
+    for position, header in enumerate(story_table.headers):
+        table.add_column(header, justify="left" if position < story_table.text_columns else "right")
+    for position, row in enumerate(story_table.rows):
+        is_total = story_table.last_row_is_total and position == len(story_table.rows) - 1
+        table.add_row(*[Text(cell) for cell in row], style="bold" if is_total else None,
+                      end_section=story_table.last_row_is_total and position == len(story_table.rows) - 2)
+    return table
+
+
+def not_built(title: str, table: str) -> StoryTable:
+    return StoryTable(title, (), [], note=f"{table} is not built yet: run `lakehouse run gold`.")
+
+
+def day(value: object) -> str:
+    """A date, or ``total`` for the all-dates row (its date is NULL)."""
+    return "total" if pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+def number(value: float) -> str:
+    """Counts and dollars alike, whole, with thousands separators."""
+    return "-" if pd.isna(value) else f"{value:,.0f}"
+
+
+def share(part: float, whole: float | None, digits: int = 1) -> str:
+    return "-" if whole is None or pd.isna(whole) or whole == 0 or pd.isna(part) else f"{part / whole:.{digits}%}"

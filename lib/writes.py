@@ -21,12 +21,18 @@ TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 
 @dataclass(frozen=True)
 class Target:
-    """Where one batch goes: the table's path, its key, and the identity that makes retries no-ops."""
+    """Where one batch goes: the table's path, its key, and the identity that makes retries no-ops.
+
+    A rebuild may replace only the rows matching ``replace_where`` and record ``user_metadata``
+    (the input versions it saw) in the same commit.
+    """
 
     path: str
     key: tuple[str, ...]
     app_id: str
     batch_id: int
+    replace_where: str | None = None
+    user_metadata: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,10 +103,15 @@ class Append(Write):
 
 @dataclass(frozen=True)
 class Overwrite(Write):
-    """The table is rebuilt whole from its inputs: one commit replaces every row."""
+    """The table is rebuilt from its inputs: one commit replaces every row, or those of ``replace_where``."""
 
     def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
-        batch.write.format("delta").mode("overwrite").save(target.path)
+        writer = batch.write.format("delta").mode("overwrite")
+        if target.replace_where:
+            writer = writer.option("replaceWhere", target.replace_where)
+        if target.user_metadata:
+            writer = writer.option("userMetadata", target.user_metadata)
+        writer.save(target.path)
         return Written(rows())
 
 

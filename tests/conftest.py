@@ -22,11 +22,12 @@ def settings(lake_root: Path) -> config.Settings:
     conf_dir.mkdir()
     (conf_dir / "local.yaml").write_text(yaml.safe_dump({
         "paths": {"landing": str(lake_root / "landing"), "lakehouse": str(lake_root / "lakehouse"),
-                  "metastore": str(lake_root / "metastore")},
+                  "metastore": str(lake_root / "metastore"), "report": str(lake_root / "report")},
         "spark": {"master": "local[2]", "shuffle_partitions": 2, "jars_dir": ".jars",
                   "conf": {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
                            "spark.databricks.delta.snapshotPartitions": "2",
                            "spark.default.parallelism": "2", "spark.driver.memory": "2g"}},
+        "stream": {"trigger_interval": "1 second"},
         "privacy": {"require_key": False},
     }))
     return config.load("local", conf_dir)

@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from lakehouse.lib import registry
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import generate
+from lakehouse.lib.runlog import TableRun
 from lakehouse.lib.runner import Pipeline, run_tables
 
 EVENT_SOURCES = ("clickstream", "search", "inventory", "reviews", "server_logs")
@@ -269,3 +270,85 @@ def test_a_new_file_is_processed_and_old_ones_are_not(spark: SparkSession, setti
     assert (later["silver.clickstream"].rows_read, later["silver.clickstream"].rows_written,
             later["silver.clickstream"].rows_duplicate) == (3, 2, 1)
     assert later["bronze.orders"].rows_read == 0
+
+
+def test_stream_mode_runs_the_same_declaration_and_picks_up_new_files(spark: SparkSession, settings: Settings,
+                                                                      first_run: dict) -> None:
+    table = registry.get("bronze.reviews")
+    pipeline = Pipeline(spark, settings, "stream")
+    query = pipeline.start(table, "stream", TableRun(pipeline.run_id, table.name, "stream"))
+    try:
+        query.processAllAvailable()
+        land(Path(settings.paths.landing), "reviews/dt=2026-11-23/hand-stream.jsonl", [
+            json.dumps({"review_id": "H-STREAM", "product_id": "P00001", "customer_id": "C00001", "rating": 4,
+                        "created_ts": "2026-11-23T10:00:00Z"})])
+        query.processAllAvailable()
+        assert count(spark, "bronze.reviews", "_raw LIKE '%H-STREAM%'") == 1
+        assert spark.table("ops.runs").where("run_id = 'stream' AND rows_read = 1").count() == 1
+    finally:
+        query.stop()
+
+
+def run_gold(spark: SparkSession, settings: Settings, run_id: str, full_refresh: bool = False) -> dict[str, object]:
+    pipeline = Pipeline(spark, settings, run_id, full_refresh=full_refresh)
+    return {r.table: r for r in run_tables(pipeline, registry.select("gold"), "batch")}
+
+
+def iso(moment: object) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def land_upstream_changes(spark: SparkSession, landing: Path) -> None:
+    """An order cancelled days later, a product moved to another category, a corrected rate, a late event."""
+    order = (spark.table("silver.orders").where("status IN ('paid', 'shipped', 'delivered') AND currency = 'EUR'")
+             .orderBy("order_id").first())
+    row = {"order_id": order.order_id, "customer_id": order.customer_id, "order_ts": iso(order.order_ts),
+           "status": "cancelled", "currency": order.currency, "total_amount": str(order.total_amount),
+           "shipping_country": order.shipping_country, "updated_at": "2026-11-25T09:00:00Z"}
+    land(landing, "orders/dt=2026-11-25/hand-cancel.jsonl", [json.dumps(
+        {"op": "u", "ts_ms": 1795597200000, "source": {"table": "orders", "lsn": order.lsn + 10**9},
+         "before": None, "after": row})])
+    sold = spark.table("silver.order_items").orderBy("product_id").first().product_id
+    product = spark.table("silver.products").where(F.col("product_id") == sold).first()
+    land(landing, "products/dt=2026-11-25/hand-recategorised.csv", [
+        "product_id,sku,name,category,subcategory,brand,list_price,currency,active,updated_at",
+        f"{product.product_id},{product.sku},renamed,relabelled,,{product.brand},{product.list_price},"
+        f"{product.currency},true,2026-11-25T09:00:00Z"])
+    rate = spark.table("silver.fx_rates").where("currency = 'EUR'").orderBy(F.desc("date")).first()
+    land(landing, "fx_rates/dt=2026-11-25/hand-corrected.csv", [
+        "date,currency,usd_per_unit", f"{rate.date},EUR,{rate.usd_per_unit * 1.01:.6f}"])
+    land(landing, "clickstream/dt=2026-11-25/hand-late.jsonl", [
+        event("H-LATE-2", event_ts="2026-11-20T23:59:59Z", session_id="S-LATE", device="tablet",
+              event_type="product_view", product_id=sold)])
+
+
+def assert_same_rows(spark: SparkSession, name: str) -> None:
+    declared = registry.get(name)
+    inputs = [spark.table(source) for source in declared.inputs]
+    expected = declared.transform(*inputs)
+    actual = spark.table(name).select(*expected.columns)
+    assert actual.exceptAll(expected).count() == 0, name
+    assert expected.exceptAll(actual).count() == 0, name
+
+
+def test_gold_updated_incrementally_equals_a_full_rebuild(spark: SparkSession, settings: Settings,
+                                                          first_run: dict) -> None:
+    built = run_gold(spark, settings, "gold-full")
+    daily_sales_rows = count(spark, "gold.daily_sales")
+    assert built["gold.daily_sales"].rows_written == daily_sales_rows > 0
+    land_upstream_changes(spark, Path(settings.paths.landing))
+    run(spark, settings, "changes")
+    updated = run_gold(spark, settings, "gold-incremental")
+    for name in (t.name for t in registry.select("gold")):
+        assert_same_rows(spark, name)
+    assert 0 < updated["gold.daily_sales"].rows_written < count(spark, "gold.daily_sales")
+    assert 0 < updated["gold.server_health_minute"].rows_written or updated["gold.server_health_minute"].batches
+    unchanged = run_gold(spark, settings, "gold-unchanged")
+    assert all(r.rows_read == 0 for r in unchanged.values())
+
+
+def test_full_refresh_gives_the_same_gold_tables(spark: SparkSession, settings: Settings, first_run: dict) -> None:
+    before = {t.name: spark.table(t.name).collect() for t in registry.select("gold")}
+    run_gold(spark, settings, "gold-refresh", full_refresh=True)
+    for name, rows in before.items():
+        assert sorted(map(tuple, spark.table(name).collect()), key=repr) == sorted(map(tuple, rows), key=repr)
