@@ -1,0 +1,33 @@
+"""The command line without Spark: help on every verb and the declared tables."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def lakehouse(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lakehouse.lib.cli", *args], capture_output=True, text=True,
+                          timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.parametrize("verb", ["generate", "run", "tables", "summary"])
+def test_every_verb_has_help(verb: str) -> None:
+    done = lakehouse(verb, "--help")
+    assert done.returncode == 0 and "Usage" in done.stdout
+
+
+def test_tables_lists_every_declaration_with_what_it_reads() -> None:
+    done = lakehouse("tables")
+    assert done.returncode == 0, done.stderr
+    assert "landing/clickstream" in done.stdout
+    assert "silver.order_items," in done.stdout and "silver.fx_rates" in done.stdout
+    for name in ("bronze.server_logs", "silver.customers", "gold.daily_sales", "gold.customer_features"):
+        assert name in done.stdout
+
+
+def test_an_unknown_table_is_a_one_line_error() -> None:
+    done = lakehouse("run", "silver.nonsense")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: unknown table or layer 'silver.nonsense' (try `lakehouse tables`)"
