@@ -25,6 +25,7 @@ setup(
         "rich>=13",
         "pandas>=2.2,<3",
         "pyarrow>=15",
+        "matplotlib>=3.8",
     ],
     extras_require={
         "test": ["pytest>=8", "chispa>=0.10", "deltalake>=0.25"],

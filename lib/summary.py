@@ -16,7 +16,7 @@ from rich.text import Text
 from lakehouse.lib.config import Settings
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import TableRun
-from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, Story
+from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
 
 QUARANTINE_ROWS_SHOWN = 15
 
@@ -49,7 +49,8 @@ def print_run(console: Console, runs: Iterable[TableRun]) -> None:
 def print_tables(console: Console, tables: Iterable[Table]) -> None:
     table = _table("Declared tables", "table", "reads", "key", "rules", "grain")
     for declared in tables:
-        source = f"landing/{declared.source.folder}" if isinstance(declared.source, Landing) else declared.source
+        source = (f"landing/{declared.source.folder}" if isinstance(declared.source, Landing)
+                  else ", ".join(declared.inputs))
         table.add_row(declared.name, source, ", ".join(declared.key) or "-", str(len(declared.rules)),
                       declared.grain)
     console.print(table)
@@ -93,8 +94,8 @@ def funnel_table(story: Story) -> StoryTable:
         previous = overall[step]
     rows.append(("conversion", share(overall["purchase_sessions"], overall["sessions"]), "", "",
                  *[share(device["purchase_sessions"], device["sessions"]) for device in by_device]))
-    return StoryTable(title, ("step", overall["device"], "of sessions", "of previous", *[d["device"] for d in by_device]),
-                      rows, last_row_is_total=True, note="Conversion: purchase sessions / sessions.")
+    headers = ("step", overall["device"], "of sessions", "of previous", *[device["device"] for device in by_device])
+    return StoryTable(title, headers, rows, last_row_is_total=True, note="Conversion: purchase sessions / sessions.")
 
 
 def zero_results_table(story: Story) -> StoryTable:
@@ -105,7 +106,7 @@ def zero_results_table(story: Story) -> StoryTable:
              share(record["zero_result_searches"], record["searches"]))
             for record in story.zero_result_queries.to_dict("records")]
     return StoryTable(title, ("query", "no results", "searches", "share"), rows,
-                      note="Top 10 queries, normalised: lower case, trimmed, inner spaces collapsed.")
+                      note=f"Top {TOP_QUERIES} queries, normalised: lower case, trimmed, inner spaces collapsed.")
 
 
 def error_peaks_table(story: Story) -> StoryTable:
@@ -113,11 +114,11 @@ def error_peaks_table(story: Story) -> StoryTable:
     if story.error_rate_peaks is None or story.server_errors_overall is None:
         return not_built(title, "gold.server_health_minute")
     rows = [(f"{record['minute']:%Y-%m-%d %H:%M}", number(record["requests"]), number(record["errors_5xx"]),
-             share(record["errors_5xx"], record["requests"], digits=1), number(record["p95_response_ms"]))
+             share(record["errors_5xx"], record["requests"]), number(record["p95_response_ms"]))
             for record in story.error_rate_peaks.to_dict("records")]
     overall = story.server_errors_overall.iloc[0]
     return StoryTable(title, ("minute (UTC)", "requests", "5xx", "error rate", "p95 ms"), rows,
-                      note=f"Top 5 minutes with at least {MIN_PEAK_REQUESTS} requests. Overall: "
+                      note=f"Top {TOP_PEAKS} minutes with at least {MIN_PEAK_REQUESTS} requests. Overall: "
                            f"{number(overall['errors_5xx'])} of {number(overall['requests'])} requests answered 5xx "
                            f"({share(overall['errors_5xx'], overall['requests'], digits=2)}).")
 
@@ -162,7 +163,7 @@ def print_story(console: Console, story: Story, settings: Settings) -> None:
     """The story's tables, then where the data is."""
     console.print(last_run_line(story), highlight=False)
     for story_table in story_tables(story):
-        console.print(rich_table(story_table))
+        console.print(rich_table(story_table) if story_table.headers else Text(story_table.title, style="italic"))
         if story_table.note:
             console.print(story_table.note, highlight=False, markup=False)
     console.print("\n".join(whereabouts(settings)), highlight=False, markup=False)

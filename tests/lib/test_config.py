@@ -14,6 +14,7 @@ paths:
   landing: data/landing
   lakehouse: data/lakehouse
   metastore: data/metastore
+  report: data/report
 """
 
 
