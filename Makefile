@@ -44,5 +44,9 @@ demo: setup ## Generate data, run the pipeline, print the summary (time and peak
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest
 
+.PHONY: bench
+bench: setup ## Benchmarks on a fixed data set into BENCHMARKS.md (BENCH_PAIRS=5; BENCH_DEMO=1 adds make demo)
+	$(BIN)/python -m bench
+
 clean: ## Remove generated data (landing, tables, catalog); keeps .venv and jars
 	rm -rf data spark-warehouse metastore_db derby.log

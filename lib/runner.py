@@ -81,8 +81,7 @@ class Pipeline:
     def prepare(self, table: Table) -> None:
         """Create the table, its quarantine and companions, so reads and merges always find them."""
         schema = self.stored_schema(table)
-        properties = catalog.SILVER_PROPERTIES if table.layer == "silver" else {}
-        catalog.ensure(self.spark, self.settings, table.name, schema, properties)
+        catalog.ensure(self.spark, self.settings, table.name, schema, catalog.LAYER_PROPERTIES.get(table.layer))
         for name, companion in table.write.companions(table.name, table.key, schema).items():
             catalog.ensure(self.spark, self.settings, name, companion)
         if table.rules:

@@ -1,0 +1,73 @@
+"""BENCHMARKS.md: the machine, the command, the date, and every figure with its target."""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bench.pairs import Comparison
+
+HEADER = ("| # | figure | target | median ratio | spread (min–max) | baseline median | candidate median | result |\n"
+          "|---|---|---|---|---|---|---|---|")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A figure measured without a baseline: a plain value, or why it was not measured."""
+
+    title: str
+    value: str
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    """How this report came about."""
+
+    command: str
+    started: datetime
+    seconds: float
+    pairs: int
+    data: str
+    load_at_end: str
+
+
+def comparison_row(number: int, figure: Comparison) -> str:
+    ratios = figure.ratios
+    return (f"| {number} | {figure.title} | ≤ {figure.target:.2f}x | {figure.median_ratio:.2f}x "
+            f"| {min(ratios):.2f}–{max(ratios):.2f}x | {statistics.median(figure.baseline_seconds):.1f} s "
+            f"| {statistics.median(figure.candidate_seconds):.1f} s | {'PASS' if figure.passed else 'MISS'} |")
+
+
+def comparison_notes(number: int, figure: Comparison) -> list[str]:
+    pairs = ", ".join(f"{r:.2f}" for r in figure.ratios)
+    lines = [f"{number}. **{figure.title}**: baseline = {figure.baseline}; candidate = {figure.candidate}. "
+             f"Ratios in pair order: {pairs}."]
+    return lines + [f"   {note}" for note in figure.notes]
+
+
+def render(run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
+           readings: list[Reading]) -> str:
+    lines = ["# Benchmarks", "",
+             f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} minutes; "
+             "do not edit by hand. What each figure measures and how to read it: "
+             "[docs/benchmarks.md](docs/benchmarks.md).", "",
+             "**How to reproduce:** `make bench` on a quiet machine (`BENCH_PAIRS=5` pairs by default; "
+             "`BENCH_DEMO=1 make bench` also times the whole `make demo`, 3 to 6 more minutes).", "",
+             "## Ratios (candidate / baseline)", "",
+             f"Median and spread of the per-pair ratios over {run.pairs} interleaved pairs (ABBA, after one "
+             f"uncounted warm-up pair); absolute medians in seconds. Data: {run.data}.", "", HEADER]
+    lines += [comparison_row(number, figure) for number, figure in enumerate(comparisons, start=1)]
+    lines += ["", "What was compared:", ""]
+    for number, figure in enumerate(comparisons, start=1):
+        lines += comparison_notes(number, figure)
+    lines += ["", "## Other figures", "", "| figure | value |", "|---|---|"]
+    lines += [f"| {reading.title} | {reading.value} |" for reading in readings]
+    lines += ["", "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {label} | {value} |" for label, value in [*machine, ("Load average at end", run.load_at_end)]]
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
+          readings: list[Reading]) -> None:
+    path.write_text(render(run, machine, comparisons, readings))
