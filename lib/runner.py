@@ -36,6 +36,7 @@ class Pipeline:
         self.run_id = run_id
         self.full_refresh = full_refresh
         self._key: bytes | None = None
+        self._schemas: dict[str, StructType] = {}
 
     # --- shapes, derived from the declarations without reading data -----------------------------
 
@@ -66,10 +67,16 @@ class Pipeline:
     def empty(self, table: Table) -> list[DataFrame]:
         return [self.spark.createDataFrame([], schema) for schema in self.input_schemas(table)]
 
-    def stored_schema(self, table: Table) -> StructType:
+    def checked_empty(self, table: Table) -> DataFrame:
+        """The transformation's output on empty inputs, with rule results when the table has rules."""
         out = self.output(table, *self.empty(table))
-        checked = with_results(out, table.rules) if table.rules else out
-        return table.write.schema(self.valid_rows(table, checked).schema)
+        return with_results(out, table.rules) if table.rules else out
+
+    def stored_schema(self, table: Table) -> StructType:
+        """Derived once per pipeline: a gold table's derivation walks every table upstream of it."""
+        if table.name not in self._schemas:
+            self._schemas[table.name] = table.write.schema(self.valid_rows(table, self.checked_empty(table)).schema)
+        return self._schemas[table.name]
 
     def pseudonym_key(self, table: Table) -> bytes:
         if not table.pseudonyms:
@@ -85,11 +92,10 @@ class Pipeline:
         for name, companion in table.write.companions(table.name, table.key, schema).items():
             catalog.ensure(self.spark, self.settings, name, companion)
         if table.rules:
-            output = self.output(table, *self.empty(table))
-            missing = [c for c in LINEAGE if c not in output.columns]
+            checked = self.checked_empty(table)
+            missing = [c for c in LINEAGE if c not in checked.columns]
             if missing:
                 raise ValueError(f"{table.name}: a checked table must carry {', '.join(missing)}")
-            checked = with_results(output, table.rules)
             catalog.ensure(self.spark, self.settings, f"quarantine.{table.short_name}",
                            self.quarantine_rows(checked).schema)
 
@@ -160,7 +166,7 @@ class Pipeline:
     def _plain_batch(self, table: Table, inputs: list[DataFrame], target: Target, run: runlog.TableRun,
                      where: str | None = None) -> None:
         observation = Observation(f"{table.name}:{target.batch_id}")
-        out = self.output(table, *inputs)
+        out = self.valid_rows(table, self.output(table, *inputs))
         if where:
             out = out.where(where)
         out = out.observe(observation, F.count(F.lit(1)).alias("rows"))
