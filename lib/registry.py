@@ -50,7 +50,7 @@ class Table:
 
     @property
     def grain(self) -> str:
-        return (self.transform.__doc__ or "").strip().splitlines()[0] if self.transform.__doc__ else ""
+        return ((self.transform.__doc__ or "").strip().splitlines() or [""])[0]
 
     @property
     def inputs(self) -> tuple[str, ...]:

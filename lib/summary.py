@@ -14,6 +14,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from lakehouse.lib.config import Settings
+from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
@@ -30,9 +31,9 @@ def _table(title: str, *columns: str) -> RichTable:
     return table
 
 
-def print_generation(console: Console, summary: object, landing: str) -> None:
+def print_generation(console: Console, summary: GenerationSummary, landing: str) -> None:
     table = _table(f"Landing zone: {landing}", "source", "files", "records", "bad on purpose")
-    for source, counts in summary.sources.items():  # type: ignore[attr-defined]
+    for source, counts in summary.sources.items():
         table.add_row(source, f"{counts.files:,}", f"{counts.records:,}", f"{counts.bad:,}")
     console.print(table)
 

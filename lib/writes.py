@@ -156,8 +156,7 @@ class ApplyChanges(Write):
                       .where(F.col("_deleted_seq").isNull() | (F.col(seq) > F.col("_deleted_seq")))
                       .drop("_deleted_seq"))
         newer = f"s.`{seq}` > t.`{seq}`"
-        columns = [c for c in batch.columns]
-        values = {f"`{c}`": f"s.`{c}`" for c in columns}
+        values = {f"`{c}`": f"s.`{c}`" for c in batch.columns}
         table = DeltaTable.forPath(spark, target.path)
         with idempotent(spark, target.app_id, target.batch_id):
             merge = table.alias("t").merge(latest.alias("s"), _on(target.key))
@@ -201,9 +200,8 @@ class History(Write):
         spark = batch.sparkSession
         key, seq = list(target.key), self.sequence_by
         table = DeltaTable.forPath(spark, target.path)
-        attributes = [c for c in batch.columns]
         known = (table.toDF().join(batch.select(*key).distinct(), on=key, how="left_semi")
-                 .select(*attributes).withColumn("_known", F.lit(True)))
+                 .select(*batch.columns).withColumn("_known", F.lit(True)))
         incoming = batch.withColumn("_known", F.lit(False))
         versions = latest_per_key(known.unionByName(incoming), [*key, seq], ["_known"])
         by_key = Window.partitionBy(*key).orderBy(seq)
