@@ -21,7 +21,7 @@ FIELDS = (
 )
 
 
-@table("bronze.customers", source=Landing("customers"))
+@table("bronze.customers", source=Landing("customers", header_key=FIELDS[0].name))
 def customers(lines: DataFrame) -> DataFrame:
     """One row per landed CRM export row (header rows excepted), parsed or not."""
     return csv_records(lines, names(FIELDS))

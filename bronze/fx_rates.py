@@ -12,7 +12,7 @@ FIELDS = (
 )
 
 
-@table("bronze.fx_rates", source=Landing("fx_rates"))
+@table("bronze.fx_rates", source=Landing("fx_rates", header_key=FIELDS[0].name))
 def fx_rates(lines: DataFrame) -> DataFrame:
     """One row per landed FX rate row (header rows excepted), parsed or not."""
     return csv_records(lines, names(FIELDS))

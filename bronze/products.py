@@ -19,7 +19,7 @@ FIELDS = (
 )
 
 
-@table("bronze.products", source=Landing("products"))
+@table("bronze.products", source=Landing("products", header_key=FIELDS[0].name))
 def products(lines: DataFrame) -> DataFrame:
     """One row per landed catalog export row (header rows excepted), parsed or not."""
     return csv_records(lines, names(FIELDS))

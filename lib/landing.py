@@ -4,6 +4,7 @@ Every source is read as text, one row per line, so a line that does not parse is
 kept as it came (``_raw``) with the reason (``_parse_error``) instead of being
 dropped by a reader mode. Each parser yields the expected fields as strings, so a
 wrong type never fails here; fields no one announced go to ``_rescued`` as JSON.
+CSV records may span lines; ``lib/csv_records.py`` puts them back together.
 """
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from typing import Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import MapType, StringType, StructField, StructType, TimestampType
+from pyspark.sql.types import LongType, MapType, StringType, StructField, StructType, TimestampType
 
+from lakehouse.lib.csv_records import named_fields
 from lakehouse.lib.fields import Field
 
+# ``_block_start``: where the part of the file a line was read from starts, so lines keep their file order.
 LINE_SCHEMA = StructType([
     StructField("_raw", StringType()),
     StructField("_origin", StringType()),
+    StructField("_block_start", LongType()),
     StructField("_ingested_at", TimestampType()),
 ])
 
@@ -31,13 +35,10 @@ CHANGE_ENVELOPE = (
     Field("after"),
 )
 
-MAX_CSV_FIELDS = 64
-# Unrolled loops with possessive quantifiers: Java's regex engine recurses on each repetition of an
-# alternation, so ``("[^"]|"")*`` overflows the stack on a 10 kB field; these do not.
-QUOTED = r'"[^"]*+(?:""[^"]*+)*+"'
-
 # Combined Log Format; referrer, user agent and a trailing request time in seconds are optional,
-# as Apache's and nginx's common and combined formats differ in exactly those.
+# as Apache's and nginx's common and combined formats differ in exactly those. Unrolled loops with
+# possessive quantifiers: Java's regex engine recurses on each repetition of an alternation, so
+# ``([^"\\]|\\.)*`` overflows the stack on a 10 kB field; these do not.
 QUOTED_LOG_FIELD = r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"'
 ACCESS_LOG = (
     r'^(\S+) (\S+) (\S+) \[([^\]]+)\] ' + QUOTED_LOG_FIELD + r' (\d{3}) (\d+|-)'
@@ -57,6 +58,7 @@ def read_lines(spark: SparkSession, path: str, max_files_per_trigger: int) -> Da
             .load(path)
             .select(F.col("value").alias("_raw"),
                     F.col("_metadata.file_path").alias("_origin"),
+                    F.col("_metadata.file_block_start").alias("_block_start"),
                     F.current_timestamp().alias("_ingested_at")))
 
 
@@ -91,34 +93,14 @@ def json_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
     return _records(lines, fields, known, error)
 
 
-def _header_name(value: Column) -> Column:
-    """A header field as a name: trimmed, without the byte-order mark some exports start with."""
-    return F.regexp_replace(F.trim(value), "^\ufeff", "")
-
-
 def csv_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
-    """CSV with a header row per file: fields are matched by the header's names, not their position.
+    """CSV with a header row per file (RFC 4180): fields are matched by the header's names, not their position.
 
-    The header row of each file is the one naming the key column (``known[0]``); a file
-    without one is read in the declared order. A row whose field count differs from
-    its header's keeps the line with the reason.
+    A file without a header is read in the declared order; a record whose field count
+    differs from its header's keeps its text with the reason.
     """
-    positional = ", ".join(f"c{i} STRING" for i in range(MAX_CSV_FIELDS))
-    parsed = F.from_csv(F.col("_raw"), positional)
-    values = F.array(*[parsed[f"c{i}"] for i in range(MAX_CSV_FIELDS)])
-    count = F.size(F.split(F.regexp_replace("_raw", QUOTED, "q"), ",", -1))
-    split = lines.withColumns({"_values": values, "_count": count})
-    names_in_line = F.transform(F.slice("_values", 1, F.col("_count")), _header_name)
-    is_header = F.array_contains(names_in_line, F.lit(known[0]))
-    headers = (split.where(is_header).groupBy("_origin")
-               .agg(F.first(names_in_line).alias("_header")))
-    rows = split.where(~is_header).join(headers, on="_origin", how="left")
-    names = F.coalesce("_header", F.array(*[F.lit(name) for name in known]))
-    names = F.transform(names, lambda name, i: F.coalesce(name, F.concat(F.lit("_c"), i)))
-    fields = F.map_from_arrays(names, F.slice(F.col("_values"), 1, F.size(names)))
-    error = F.when(F.col("_count") != F.size(names),
-                   F.format_string("expected %d fields, found %d", F.size(names), F.col("_count")))
-    return _records(rows, fields, known, error)
+    named = named_fields(lines, known)
+    return _records(named, F.col("_fields"), known, F.col("_error"))
 
 
 def access_log_records(lines: DataFrame) -> DataFrame:

@@ -24,9 +24,10 @@ Transform = Callable[..., DataFrame]
 
 @dataclass(frozen=True)
 class Landing:
-    """Files in ``<landing>/<folder>/``, read line by line."""
+    """Files in ``<landing>/<folder>/``, read line by line; CSV files name their header's key column."""
 
     folder: str
+    header_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,12 @@ def _upstream_first(chosen: list[Table]) -> list[Table]:
     for t in sorted(chosen, key=lambda t: (layer_rank[t.layer], t.name)):
         place(t, ())
     return ordered
+
+
+def csv_header_keys() -> dict[str, str]:
+    """Landing folder -> the key column that marks a header row, for every CSV source."""
+    return {t.source.folder: t.source.header_key for t in select("bronze")
+            if isinstance(t.source, Landing) and t.source.header_key}
 
 
 def names() -> list[str]:

@@ -2,6 +2,9 @@
 
 Bestsellers matter for a believable story, so each product has a popularity
 weight (a long tail) and a rating bias (some products are simply better).
+The catalog holds what its editors entered: some products have no brand or
+subcategory filled in, sizes are in inches (``Cast Iron Skillet 12"``), and a
+few names were pasted from a supplier's sheet with the brand on a line of its own.
 """
 from __future__ import annotations
 
@@ -22,13 +25,15 @@ CATEGORIES: dict[str, tuple[tuple[str, int, int, tuple[str, ...]], ...]] = {
     "Electronics": (
         ("Headphones", 19, 349, ("Wireless Over-Ear Headphones", "Noise-Cancelling Earbuds", "Sport Earphones")),
         ("Phone Accessories", 5, 79, ("USB-C Fast Charger", "MagSafe Case", "Braided Cable 2m", "Power Bank")),
-        ("Smart Home", 15, 249, ("Smart Plug", "Video Doorbell", "Wi-Fi Light Bulb", "Indoor Camera")),
+        ("Smart Home", 15, 249, ("Smart Plug", "Video Doorbell", "Wi-Fi Light Bulb", "Indoor Camera",
+                                 'Smart Display 8"')),
         ("Cameras", 79, 499, ("Action Camera", "Instant Camera", "Compact Camera")),
     ),
     "Home & Kitchen": (
-        ("Cookware", 12, 220, ("Cast Iron Skillet 28cm", "Nonstick Pan Set", "Dutch Oven 5L")),
+        ("Cookware", 12, 220, ("Cast Iron Skillet 28cm", 'Cast Iron Skillet 12"', "Nonstick Pan Set", "Dutch Oven 5L")),
         ("Small Appliances", 25, 450, ("Espresso Machine", "Air Fryer", "Stand Mixer", "Electric Kettle")),
-        ("Tableware", 6, 90, ("Stoneware Plate Set", "Wine Glasses, Set of 4", "Linen Napkins")),
+        ("Tableware", 6, 90, ("Stoneware Plate Set", "Wine Glasses, Set of 4", 'Dinner Plates 10", Set of 6',
+                              "Linen Napkins")),
         ("Bedding", 15, 180, ("Cotton Duvet Cover", "Memory Foam Pillow", "Wool Throw")),
     ),
     "Fashion": (
@@ -49,8 +54,8 @@ CATEGORIES: dict[str, tuple[tuple[str, int, int, tuple[str, ...]], ...]] = {
     ),
     "Sports & Outdoors": (
         ("Camping", 10, 400, ("2-Person Tent", "Sleeping Bag -5°C", "Camping Stove")),
-        ("Fitness", 8, 350, ("Yoga Mat", "Adjustable Dumbbells", "Resistance Bands")),
-        ("Cycling", 12, 480, ("Bike Helmet", "LED Bike Light", "Cycling Jersey")),
+        ("Fitness", 8, 350, ("Yoga Mat", "Adjustable Dumbbells", "Resistance Bands", 'Foam Roller 18"')),
+        ("Cycling", 12, 480, ("Bike Helmet", "LED Bike Light", "Cycling Jersey", 'Inner Tube 29"')),
     ),
     "Toys & Games": (
         ("Board Games", 12, 80, ("Strategy Board Game", "Party Game", "Family Card Game")),
@@ -84,6 +89,8 @@ VARIANTS = {
     "Books": ("", " Hardcover", " Paperback"),
 }
 PRICE_ENDINGS = (99, 99, 99, 49, 95, 0)
+UNFILLED_SHARE = {"brand": 0.08, "subcategory": 0.05}  # share of products without it in the catalog
+MULTI_LINE_NAMES = (3, 5)  # fewest and most names with a line break, one per hundred products between
 
 
 @dataclass(frozen=True)
@@ -100,12 +107,14 @@ class Product:
     updated_ms: int
     popularity: float
     rating_bias: float
+    unfilled: frozenset[str] = frozenset()  # catalog columns no editor filled in: empty cells in the export
 
     def row(self) -> list[str]:
         """The catalog export's columns; the catalog lists prices in USD."""
-        return [self.product_id, self.sku, self.name, self.category, self.subcategory, self.brand,
-                f"{self.price_cents // 100}.{self.price_cents % 100:02d}", "USD",
-                "true" if self.active else "false", iso_seconds(self.updated_ms)]
+        row = [self.product_id, self.sku, self.name, self.category, self.subcategory, self.brand,
+               f"{self.price_cents // 100}.{self.price_cents % 100:02d}", "USD",
+               "true" if self.active else "false", iso_seconds(self.updated_ms)]
+        return ["" if column in self.unfilled else value for column, value in zip(PRODUCT_COLUMNS, row)]
 
     @property
     def url(self) -> str:
@@ -152,6 +161,7 @@ def build_catalog(run: Run, count: int) -> Catalog:
     rng.shuffle(ranks)
     products = [_product(rng, run, number, *slots[rng.randrange(len(slots))], rank=ranks[number - 1])
                 for number in range(1, count + 1)]
+    products = _as_entered(run.world_rng("catalog-entries"), products)
     revision_day = run.days // 2
     return Catalog(products, _revisions(run, products, revision_day), revision_day)
 
@@ -174,6 +184,19 @@ def _product(rng: random.Random, run: Run, number: int, category: str,
     )
 
 
+def _as_entered(rng: random.Random, products: list[Product]) -> list[Product]:
+    """Products as the catalog's editors left them: attributes not filled in, a few two-line names."""
+    entered = [dataclasses.replace(p, unfilled=frozenset(c for c, share in UNFILLED_SHARE.items()
+                                                         if rng.random() < share))
+               for p in products]
+    fewest, most = MULTI_LINE_NAMES
+    for i in rng.sample(range(len(entered)), min(len(entered), max(fewest, min(most, len(entered) // 100)))):
+        product = entered[i]  # its name is "<brand> <what it is>"
+        two_lines = f"{product.brand}\n{product.name.removeprefix(product.brand).lstrip()}"
+        entered[i] = dataclasses.replace(product, name=two_lines)
+    return entered
+
+
 def _revisions(run: Run, products: list[Product], day: int) -> list[Product]:
     """A later export where a few products get a new price, a new place in the tree, or retire."""
     rng = run.rng("catalog-revisions")
@@ -187,7 +210,8 @@ def _revisions(run: Run, products: list[Product], day: int) -> list[Product]:
             change = {"price_cents": cents}
         elif roll < 0.85:
             category = rng.choice(list(CATEGORIES))
-            change = {"category": category, "subcategory": rng.choice(CATEGORIES[category])[0]}
+            change = {"category": category, "subcategory": rng.choice(CATEGORIES[category])[0],
+                      "unfilled": product.unfilled - {"subcategory"}}
         else:
             change = {"active": False}
         revised.append(dataclasses.replace(product, updated_ms=changed_at + rng.randrange(HOUR_MS), **change))

@@ -23,6 +23,22 @@ TRUNCATED_SHARE = 0.6  # share of a truncated gzip file's bytes that survive
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
+@dataclass(frozen=True)
+class CsvLayout:
+    """How an exporter writes a CSV file; every layout gives valid RFC 4180 records.
+
+    ``order`` lists the header's columns in the order this file writes them (rows stay
+    in the header's order until written, so a fault's cell index keeps naming its
+    column); ``joined_at`` is the row where a second export, with its own header, was
+    appended to the file, as ``cat`` of two exports leaves it.
+    """
+    line_end: str = "\n"
+    bom: bool = False
+    final_newline: bool = True
+    order: Sequence[str] | None = None
+    joined_at: int | None = None
+
+
 @dataclass
 class LandingFile:
     source: str
@@ -33,6 +49,7 @@ class LandingFile:
     truncated: bool = False
     header: Sequence[str] | None = None
     bad: int = 0  # records in this file made bad or delivered badly on purpose
+    layout: CsvLayout = CsvLayout()
 
     def content(self) -> bytes:
         """The bytes as they land: text, gzip-compressed (mtime 0, so reproducible), maybe cut short."""
@@ -46,16 +63,25 @@ class LandingFile:
         if not self.rows:
             return ""
         if self.fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(self.header or ())
-            for row in self.rows:
-                if isinstance(row, str):
-                    buffer.write(row + "\n")
-                else:
-                    writer.writerow(row)
-            return buffer.getvalue()
+            return self._csv_text()
         return "\n".join(row if isinstance(row, str) else _to_json(row) for row in self.rows) + "\n"
+
+    def _csv_text(self) -> str:
+        layout, header = self.layout, list(self.header or ())
+        positions = [header.index(name) for name in layout.order] if layout.order else list(range(len(header)))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator=layout.line_end)
+        writer.writerow([header[i] for i in positions])
+        for number, row in enumerate(self.rows):
+            if number == layout.joined_at:
+                writer.writerow([header[i] for i in positions])
+            if isinstance(row, str):
+                buffer.write(row + layout.line_end)
+            else:  # a row of the wrong width (a bad one) is written as it is: its columns are unknown
+                writer.writerow([row[i] for i in positions] if len(row) == len(header) else row)
+        text = buffer.getvalue()
+        text = text if layout.final_newline else text.removesuffix(layout.line_end)
+        return "\ufeff" + text if layout.bom else text
 
 
 def files_by_day(run: Run, source: str, fmt: str, timed_rows: list[tuple[int, Row]], parts: int

@@ -2,6 +2,9 @@
 
 Names come from the customer's country, so some are not ASCII (José, Zoë,
 Łukasz); e-mail domains and phone numbers are the ones reserved for examples.
+The CRM holds what people entered: most gave no phone number, some no birth
+date or postal code, and a few typed a nickname in quotes after their first
+name (``Oliver "Ollie"``).
 """
 from __future__ import annotations
 
@@ -57,6 +60,12 @@ MAIL_DOMAINS = ("example.com", "mail.example.net", "example.org", "inbox.example
 ASCII_FOLDS = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "ß": "ss", "'": "", " ": ""})
 NEW_SIGNUP_SHARE = 0.02
 DAILY_CHANGE_SHARE = 0.015
+LEFT_EMPTY = {"phone": 0.6, "birth_date": 0.25, "postal_code": 0.12}  # share of customers who left it empty
+NICKNAMES = {"James": "Jim", "Mary": "Molly", "Olivia": "Liv", "Sophia": "Sophie", "Oliver": "Ollie",
+             "Amelia": "Millie", "Grace": "Gracie", "Siobhán": "Shiv", "Harry": "Haz", "Maximilian": "Max",
+             "Małgorzata": "Gosia", "Francesca": "Frankie", "Javier": "Javi", "Niccolò": "Nico", "Agnieszka": "Aga"}
+NICKNAME_SHARE = 0.02
+MIN_NICKNAMES = 3
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,18 @@ def build_crm(run: Run, count: int) -> Crm:
             customer = dataclasses.replace(customer, signup_ms=signup, updated_ms=signup)
         customers.append(customer)
         activity.append(min(rng.paretovariate(1.3), 40.0))
-    return Crm(customers, activity)
+    return Crm(_as_entered(run.world_rng("customer-entries"), customers), activity)
+
+
+def _as_entered(rng: random.Random, customers: list[Customer]) -> list[Customer]:
+    """Customers as they filled in the sign-up form: fields left empty, a nickname typed in quotes."""
+    entered = [dataclasses.replace(c, **{name: "" for name, share in LEFT_EMPTY.items() if rng.random() < share})
+               for c in customers]
+    named = [i for i, c in enumerate(entered) if c.first_name in NICKNAMES]
+    for i in rng.sample(named, min(len(named), max(MIN_NICKNAMES, round(len(entered) * NICKNAME_SHARE)))):
+        first = entered[i].first_name
+        entered[i] = dataclasses.replace(entered[i], first_name=f'{first} "{NICKNAMES[first]}"')
+    return entered
 
 
 def _customer(rng: random.Random, customer_id: str, before_ms: int) -> Customer:
@@ -174,10 +194,11 @@ def daily_changes(run: Run, crm: Crm) -> dict[int, list[Customer]]:
 def _changed(rng: random.Random, customer: Customer, at_ms: int) -> Customer:
     roll = rng.random()
     if roll < 0.35:
-        change = {"email": _email(rng, customer.first_name, customer.last_name)}
+        given_name = customer.first_name.partition(' "')[0]  # without a nickname
+        change = {"email": _email(rng, given_name, customer.last_name)}
     elif roll < 0.6:
         city, postal = rng.choice(CITIES[customer.country])
-        change = {"city": city, "postal_code": postal}
+        change = {"city": city, "postal_code": postal if customer.postal_code else ""}
     elif roll < 0.85:
         change = {"opt_in": not customer.opt_in}
     else:

@@ -9,7 +9,6 @@ import collections
 import csv
 import datetime
 import gzip
-import io
 import json
 import re
 from pathlib import Path
@@ -42,6 +41,14 @@ HEADERS = {
                  "active", "updated_at"],
     "fx_rates": ["date", "currency", "usd_per_unit"],
 }
+CRM_UPGRADED_HEADER = ["customer_id", "updated_at", "first_name", "last_name", "email", "phone", "birth_date",
+                       "city", "postal_code", "country", "marketing_opt_in", "signup_ts"]
+KEYS = {"customers": "customer_id", "products": "product_id", "fx_rates": "date"}
+ALWAYS_FILLED = {"customers": ("customer_id", "country", "signup_ts", "marketing_opt_in", "updated_at"),
+                 "products": ("product_id", "category", "updated_at"),
+                 "fx_rates": ("date", "currency", "usd_per_unit")}
+CATEGORIES = {"Electronics", "Home & Kitchen", "Fashion", "Shoes", "Beauty", "Sports & Outdoors", "Toys & Games",
+              "Books"}
 QUOTED = r'"((?:[^"\\]|\\.)*)"'
 COMBINED_LOG = re.compile(
     r'^(?P<ip>[0-9a-f.:]+) \S+ \S+ \[(?P<ts>\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] '
@@ -52,6 +59,14 @@ COMBINED_LOG = re.compile(
 def landed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerationSummary]:
     root = tmp_path_factory.mktemp("landing")
     return root, generate(root, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clean run with a larger CRM and catalog (400 customers, 100 products), for shares of empty cells."""
+    root = tmp_path_factory.mktemp("shop")
+    generate(root, customers=400, events=2_000, days=2, bad_rate=0.0, progress=False)
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +84,23 @@ def lines_of(path: Path) -> list[str]:
     if path.suffix == ".gz":
         data = gzip.decompress(data)
     return data.decode("utf-8").splitlines()
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    """Rows as the csv module reads them: a byte-order mark dropped, line breaks in quotes kept."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        return list(csv.reader(file))
+
+
+def csv_records(path: Path, source: str) -> list[list[str]]:
+    """The rows that are records: every row but the header rows (the ones naming the key column)."""
+    return [row for row in csv_rows(path) if KEYS[source] not in row]
+
+
+def named_records(path: Path, source: str) -> list[dict[str, str]]:
+    """Records of the header's width, by the names of the file's header."""
+    header = csv_rows(path)[0]
+    return [dict(zip(header, row)) for row in csv_records(path, source) if len(row) == len(header)]
 
 
 def readable_lines(root: Path, source: str) -> list[tuple[Path, str]]:
@@ -156,8 +188,10 @@ def test_summary_counts_records_and_bad_ones(landed):
     root, summary = landed
     lines = sum(len(lines_of(p)) for p in files_of(root, "server_logs"))
     assert summary.sources["server_logs"].records == lines
-    csv_rows = sum(len(lines_of(p)) - 1 for p in files_of(root, "customers"))
-    assert summary.sources["customers"].records == csv_rows
+    crm_rows = sum(len(lines_of(p)) - 1 for p in files_of(root, "customers"))  # one line per customer
+    assert summary.sources["customers"].records == crm_rows
+    for source in KEYS:  # one record per CSV record, however many lines it spans, headers excluded
+        assert summary.sources[source].records == sum(len(csv_records(p, source)) for p in files_of(root, source))
     assert all(counts.bad > 0 for counts in summary.sources.values())
     assert summary.totals.records == sum(counts.records for counts in summary.sources.values())
 
@@ -251,10 +285,15 @@ def test_inventory_on_hand_follows_the_deltas(clean):
 
 
 def test_csv_headers_are_the_contract_columns_in_order(landed):
+    """In the contract's order, except the CRM's exports from the middle day on (its upgrade reordered them)."""
     root, _ = landed
     for source, header in HEADERS.items():
         for path in files_of(root, source):
-            assert next(csv.reader(io.StringIO(path.read_text(encoding="utf-8")))) == header, path
+            upgraded = source == "customers" and path.parent.name >= "dt=2026-11-21"
+            headers = [row for row in csv_rows(path) if KEYS[source] in row]
+            assert headers and headers[0] == csv_rows(path)[0], path
+            assert all(row == (CRM_UPGRADED_HEADER if upgraded else header) for row in headers), path
+    assert sorted(CRM_UPGRADED_HEADER) == sorted(HEADERS["customers"]) != CRM_UPGRADED_HEADER
 
 
 def test_log_lines_are_combined_log_format_with_real_world_variants(landed):
@@ -282,6 +321,98 @@ def test_funnel_and_visitors_look_like_a_shop(tmp_path):
     assert 0.2 <= sum(e["customer_id"] is None for e in events) / len(events) <= 0.4
     assert collections.Counter(e["device"] for e in events).most_common(1)[0][0] == "mobile"
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|\+01:00)", e["event_ts"]) for e in events)
+
+
+# --- CSV as real exporters write it: valid records, not faults ---------------------------------------------
+
+TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+
+
+def test_crm_exports_start_with_a_bom_and_end_every_line_with_crlf(landed):
+    root, _ = landed
+    for path in files_of(root, "customers"):
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbfcustomer_id,"), path
+        assert data.count(b"\r\n") == data.count(b"\n") >= 1, path
+    for source in ("products", "fx_rates"):
+        for path in files_of(root, source):
+            data = path.read_bytes()
+            assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data and b"\n" in data, path
+
+
+def test_some_files_of_every_csv_source_end_without_a_newline(landed):
+    root, _ = landed
+    for source in KEYS:
+        ends = {path: path.read_bytes().endswith(b"\n") for path in files_of(root, source)}
+        assert any(ends.values()) and not all(ends.values()), source
+        for path in (p for p, newline in ends.items() if not newline):
+            assert not path.read_bytes().endswith(b"\r") and csv_rows(path)[-1], path
+            if source == "fx_rates":  # no fault changes an fx row's width: the last one is whole
+                last = csv_rows(path)[-1]
+                assert len(last) == 3 and float(last[2]) > 0 and path.read_bytes().endswith(last[2].encode())
+
+
+def test_the_crm_reordered_its_columns_and_values_follow_their_names(landed, shop):
+    root, _ = landed
+    assert [p.parent.name for p in files_of(root, "customers") if csv_rows(p)[0] == CRM_UPGRADED_HEADER] == [
+        "dt=2026-11-21"]
+    reordered = [r for p in files_of(shop, "customers") if csv_rows(p)[0] == CRM_UPGRADED_HEADER
+                 for r in named_records(p, "customers")]
+    assert reordered
+    for record in reordered:
+        assert re.fullmatch(r"C\d{5}", record["customer_id"]) and re.fullmatch(r"[A-Z]{2}", record["country"])
+        assert re.fullmatch(TIMESTAMP, record["updated_at"]) and re.fullmatch(TIMESTAMP, record["signup_ts"])
+        assert record["marketing_opt_in"] in ("true", "false") and "@" in record["email"]
+        assert re.fullmatch(r"(\d{4}-\d\d-\d\d)?", record["birth_date"])
+
+
+def test_a_quoted_line_break_stays_inside_one_record(landed, shop):
+    root, _ = landed
+    multi_line = []
+    for path in files_of(root, "products"):
+        rows, data = csv_rows(path), path.read_bytes()
+        breaks_in_values = sum(value.count("\n") for row in rows for value in row)
+        assert data.count(b"\n") + (not data.endswith(b"\n")) == len(rows) + breaks_in_values, path
+        multi_line += [r for r in named_records(path, "products") if "\n" in r["name"]]
+    assert multi_line and re.search(rb',"[^"\n]+\n[^"\n]+",', b"".join(p.read_bytes()
+                                                                  for p in files_of(root, "products")))
+    for record in multi_line:
+        brand, rest = record["name"].split("\n")
+        assert brand and rest and record["category"] in CATEGORIES, record
+        assert record["currency"] == "USD" and record["active"] in ("true", "false"), record
+    catalog = named_records(files_of(shop, "products")[0], "products")
+    assert 3 <= sum("\n" in r["name"] for r in catalog) <= 5  # a handful per export
+
+
+def test_quoted_commas_and_doubled_quotes_read_back_as_values(shop):
+    customers = [r for p in files_of(shop, "customers") for r in named_records(p, "customers")]
+    products = [r for p in files_of(shop, "products") for r in named_records(p, "products")]
+    nicknames = {r["first_name"] for r in customers if '"' in r["first_name"]}
+    assert nicknames and all(re.fullmatch(r'\w+ "\w+"', name) for name in nicknames), nicknames
+    assert any(re.search(r'\d"', r["name"]) for r in products)  # a size in inches
+    assert any(r["city"] == "Washington, D.C." for r in customers) and any("," in r["name"] for r in products)
+    raw = b"".join(p.read_bytes() for source in ("customers", "products") for p in files_of(shop, source))
+    assert b'""' in raw and b'"Washington, D.C."' in raw
+
+
+def test_most_crm_records_have_empty_cells_but_never_in_the_required_columns(shop):
+    records = {source: [r for p in files_of(shop, source) for r in named_records(p, source)] for source in KEYS}
+    for source, required in ALWAYS_FILLED.items():
+        assert records[source] and all(r[name] for r in records[source] for name in required), source
+    customers, products = records["customers"], records["products"]
+    assert sum("" in r.values() for r in customers) > 0.5 * len(customers)
+    assert 0.4 < sum(r["phone"] == "" for r in customers) / len(customers) < 0.8
+    assert any(r["birth_date"] == "" for r in customers) and any(r["postal_code"] == "" for r in customers)
+    assert any(r["brand"] == "" for r in products) and any(r["subcategory"] == "" for r in products)
+    assert sum("" in r.values() for r in products) < 0.5 * len(products)
+
+
+def test_a_catalog_file_is_two_exports_joined_each_with_its_own_header(landed):
+    root, _ = landed
+    joined = [p for p in files_of(root, "products") if csv_rows(p).count(HEADERS["products"]) == 2]
+    assert len(joined) == 1 and joined[0].read_bytes().count(b"product_id,sku,name,") == 2
+    rows = csv_rows(joined[0])
+    assert rows[0] == HEADERS["products"] and 1 < rows.index(HEADERS["products"], 1) < len(rows) - 1
 
 
 # --- every kind of bad input ---------------------------------------------------------------------------------
@@ -331,10 +462,11 @@ def test_bad_records_of_every_kind(landed):
 def test_bad_csv_rows_have_too_many_and_too_few_fields(landed):
     root, _ = landed
     for source in ("customers", "products"):
-        widths = {len(row) for path in files_of(root, source)
-                  for row in list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))[1:]}
+        widths = {len(row) for path in files_of(root, source) for row in csv_records(path, source)}
         expected = len(HEADERS[source])
         assert expected in widths and max(widths) > expected and min(widths) < expected, source
+        records = [r for path in files_of(root, source) for r in named_records(path, source)]
+        assert any(r[KEYS[source]] == "" for r in records), source  # required key missing: an empty cell
 
 
 def test_bad_delivery_duplicates_late_and_out_of_order(landed):
