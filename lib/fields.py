@@ -6,13 +6,14 @@ so the rule ``<field>_is_<type>`` can tell "absent" from "arrived but unreadable
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.lib.rules import Rule, is_present, is_typed
+from lakehouse.lib.rules import Rule, is_typed
 
 FieldType = Literal["string", "timestamp", "epoch_millis", "clf_timestamp", "date", "integer", "long",
                     "decimal", "double", "boolean"]
@@ -20,6 +21,8 @@ FieldType = Literal["string", "timestamp", "epoch_millis", "clf_timestamp", "dat
 # Everything a silver transformation carries for quarantine and lineage besides its columns.
 LINEAGE = ("_text", "_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
 DECIMAL = r"^-?[0-9]+(\.[0-9]{1,2})?$"
+# Years 1 to 9999: a larger number of milliseconds would overflow the timestamp and fail the batch.
+EPOCH_MILLIS_RANGE = (-62_135_596_800_000, 253_402_300_799_999)
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,14 @@ def text(column: Column) -> Column:
 
 
 def parse(value: Column, type_name: FieldType) -> Column:
-    """Text to a typed value, NULL where the text does not parse."""
+    """Text to a typed value, NULL where the text does not parse (``NaN`` and infinities are no number)."""
     if type_name == "string":
         return value
     if type_name == "timestamp":
         return value.try_cast("timestamp")
     if type_name == "epoch_millis":
-        return F.timestamp_millis(value.try_cast("long"))
+        millis = value.try_cast("long")
+        return F.when(millis.between(*EPOCH_MILLIS_RANGE), F.timestamp_millis(millis))
     if type_name == "clf_timestamp":
         return F.try_to_timestamp(value, F.lit("dd/MMM/yyyy:HH:mm:ss Z"))
     if type_name == "date":
@@ -57,7 +61,8 @@ def parse(value: Column, type_name: FieldType) -> Column:
     if type_name == "decimal":
         return F.when(value.rlike(DECIMAL), value.try_cast("decimal(18,2)"))
     if type_name == "double":
-        return value.try_cast("double")
+        number = value.try_cast("double")
+        return F.when(number.between(-sys.float_info.max, sys.float_info.max), number)
     if type_name == "boolean":
         lowered = F.lower(value)
         return F.when(lowered.isin("true", "false"), lowered == F.lit("true"))
@@ -79,7 +84,12 @@ TYPE_WORDS = {"timestamp": "timestamp", "epoch_millis": "timestamp", "clf_timest
 
 
 def field_rules(fields: Sequence[Field]) -> list[Rule]:
-    """``<field>_is_present`` for required fields, ``<field>_is_<type>`` for typed ones."""
-    rules = [is_present(field.name) for field in fields if field.required]
+    """``<field>_is_present`` for required fields, ``<field>_is_<type>`` for typed ones.
+
+    Presence is about the arrived text: a value that arrived but does not parse fails
+    ``<field>_is_<type>`` alone, the one cause.
+    """
+    rules = [Rule(f"{field.name}_is_present", f"`_text`.`{field.name}` IS NOT NULL") for field in fields
+             if field.required]
     rules += [is_typed(field.name, TYPE_WORDS[field.type]) for field in fields if field.type != "string"]
     return rules

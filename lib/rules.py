@@ -3,7 +3,10 @@
 A rule is a name that says what must hold, a SQL boolean expression over a
 table's output, and an action. Every rule is evaluated as
 ``coalesce(holds, false)``, so a NULL never slips through both sides of a split,
-and the names of the rules a row failed travel with it into quarantine.
+and the names of the rules a row failed travel with it into quarantine. A rule
+marked ``precondition`` (``record_is_parseable``) is the root cause when it
+fails: the rules that only fail because of it are not reported beside it, so
+counts by rule count causes, not echoes.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from pyspark.sql import functions as F
 Action = Literal["warn", "quarantine", "fail"]
 
 FAILED_RULES = "_failed_rules"
-WARNED_RULES = "_warned_rules"
+# Stored with the row: the ``warn`` rules a kept row broke, so an analyst can find it.
+WARNED_RULES = "_warnings"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class Rule:
     name: str
     holds: str
     action: Action = "quarantine"
+    precondition: bool = False
+
+    def __post_init__(self) -> None:
+        if self.precondition and self.action == "warn":
+            raise ValueError(f"rule {self.name}: a precondition holds rows back, it cannot only warn")
 
     def failed(self) -> Column:
         """True where the row breaks the rule, NULL counted as broken."""
@@ -44,10 +53,6 @@ def _sql(value: object) -> str:
     if isinstance(value, str):
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
     return str(value)
-
-
-def is_present(column: str) -> Rule:
-    return Rule(f"{column}_is_present", f"{_q(column)} IS NOT NULL")
 
 
 def is_typed(column: str, type_name: str) -> Rule:
@@ -75,22 +80,29 @@ def matches(column: str, pattern: str, what: str, action: Action = "quarantine")
 
 
 def record_is_parseable() -> Rule:
-    return Rule("record_is_parseable", "`_parse_error` IS NULL")
+    """The record parsed; when it did not, its field rules fail for that reason alone and are not reported."""
+    return Rule("record_is_parseable", "`_parse_error` IS NULL", precondition=True)
+
+
+def _failed_names(rules: Sequence[Rule]) -> Column:
+    chosen = [F.when(rule.failed(), F.lit(rule.name)) for rule in rules]
+    return F.array_compact(F.array(*chosen)) if chosen else F.array().cast("array<string>")
 
 
 def with_results(df: DataFrame, rules: Sequence[Rule]) -> DataFrame:
     """Add the names of the failed ``quarantine``/``fail`` rules and of the failed ``warn`` rules.
 
-    One projection for all rules, so checking costs one pass whatever their number.
+    One projection for all rules, so checking costs one pass whatever their number. Where a
+    precondition failed, only the failed preconditions are named.
     """
-
-    def names(action_filter: set[str]) -> Column:
-        chosen = [F.when(rule.failed(), F.lit(rule.name)) for rule in rules if rule.action in action_filter]
-        if not chosen:
-            return F.array().cast("array<string>")
-        return F.array_compact(F.array(*chosen))
-
-    return df.withColumns({FAILED_RULES: names({"quarantine", "fail"}), WARNED_RULES: names({"warn"})})
+    preconditions = _failed_names([rule for rule in rules if rule.precondition])
+    holding = _failed_names([rule for rule in rules if rule.action != "warn" and not rule.precondition])
+    warned = _failed_names([rule for rule in rules if rule.action == "warn"])
+    root_cause = F.size(preconditions) > 0
+    return df.withColumns({
+        FAILED_RULES: F.when(root_cause, preconditions).otherwise(holding),
+        WARNED_RULES: F.when(root_cause, F.array().cast("array<string>")).otherwise(warned),
+    })
 
 
 def is_quarantined() -> Column:

@@ -24,8 +24,8 @@ RULES = (
     matches("customer_id", "^C[0-9]+$", "customer_id"),
     matches("product_id", "^P[0-9]+$", "product_id"),
     Rule("product_id_present_for_product_events",
-         f"event_type NOT IN {PRODUCT_EVENTS} OR product_id IS NOT NULL"),
-    Rule("order_id_present_for_purchase", "event_type <> 'purchase' OR order_id IS NOT NULL"),
+         f"event_type IS NULL OR event_type NOT IN {PRODUCT_EVENTS} OR product_id IS NOT NULL"),
+    Rule("order_id_present_for_purchase", "event_type IS NULL OR event_type <> 'purchase' OR order_id IS NOT NULL"),
 )
 
 

@@ -15,7 +15,7 @@ RULES = (
     record_is_parseable(),
     *field_rules(FIELDS),
     matches("currency", "^[A-Z]{3}$", "currency"),
-    Rule("usd_per_unit_is_positive", "usd_per_unit > 0"),
+    Rule("usd_per_unit_is_positive", "usd_per_unit IS NULL OR usd_per_unit > 0"),
 )
 
 

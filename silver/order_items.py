@@ -31,7 +31,8 @@ RULES = (
     at_least("quantity", 1),
     at_least("unit_price", 0),
     at_least("discount", 0),
-    Rule("discount_at_most_line_amount", "discount IS NULL OR discount <= quantity * unit_price"),
+    Rule("discount_at_most_line_amount",
+         "discount IS NULL OR quantity IS NULL OR unit_price IS NULL OR discount <= quantity * unit_price"),
     matches("product_id", "^P[0-9]+$", "product_id"),
 )
 

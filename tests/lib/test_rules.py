@@ -4,11 +4,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.lib.pseudonyms import keyed_hash
-from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, Rule, between, is_quarantined, with_results
+from lakehouse.lib.rules import (FAILED_RULES, WARNED_RULES, Rule, between, is_quarantined, record_is_parseable,
+                                 with_results)
 
 RATING = between("rating", 1, 5)
 PRESENT = Rule("rating_is_present", "rating IS NOT NULL")
@@ -54,3 +57,21 @@ def test_keyed_hash_with_a_key_longer_than_a_block(spark: SparkSession) -> None:
     key = b"k" * 100
     row = spark.createDataFrame([("C00001",)], "value string").select(keyed_hash(F.col("value"), key).alias("h"))
     assert row.first().h == hmac.new(key, b"C00001", hashlib.sha256).hexdigest()
+
+
+def test_a_failed_precondition_is_reported_alone(spark: SparkSession) -> None:
+    """An unparseable record fails record_is_parseable, not every field rule that found nothing."""
+    rows = spark.createDataFrame([(1, None, None, None), (2, "not a JSON object", None, None), (3, None, 9, "e")],
+                                 "id int, _parse_error string, rating int, language string")
+    checked = with_results(rows, [record_is_parseable(), RATING, PRESENT, LANGUAGE])
+    result = {r["id"]: (r[FAILED_RULES], r[WARNED_RULES]) for r in checked.collect()}
+    assert result == {
+        1: (["rating_is_present"], ["language_is_two_letters"]),
+        2: (["record_is_parseable"], []),
+        3: (["rating_between_1_and_5"], ["language_is_two_letters"]),
+    }
+
+
+def test_a_precondition_cannot_merely_warn() -> None:
+    with pytest.raises(ValueError, match="cannot only warn"):
+        Rule("looks_parsed", "true", action="warn", precondition=True)
