@@ -17,6 +17,8 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DataType, DateType, StringType, TimestampType
 
+from lakehouse.lib.writes import table_version
+
 CHANGE_FEED_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
 METADATA_KEY = "inputs"
 
@@ -45,7 +47,7 @@ class ByKey:
 
 
 def input_versions(spark: SparkSession, paths: Mapping[str, str]) -> dict[str, int]:
-    return {name: DeltaTable.forPath(spark, path).history(1).first().version for name, path in paths.items()}
+    return {name: table_version(spark, path) for name, path in paths.items()}
 
 
 def versions_seen(spark: SparkSession, path: str) -> dict[str, int] | None:

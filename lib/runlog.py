@@ -63,6 +63,7 @@ class TableRun:
     rows_duplicate: int = 0
     failures: Counter = field(default_factory=Counter)
     error: str | None = None
+    failure: Exception | None = None  # what stopped a micro-batch, as raised inside it
     finished_at: datetime | None = None
 
     def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
@@ -78,7 +79,6 @@ class TableRun:
         self.started_at = now()
         self.batches = self.rows_read = self.rows_written = self.rows_quarantined = self.rows_duplicate = 0
         self.failures = Counter()
-
 
     def finish(self) -> None:
         self.finished_at = now()

@@ -3,12 +3,16 @@
 Batch and stream are the same query: ``availableNow`` processes what has landed
 and stops, ``processingTime`` keeps going. Each micro-batch is transformed,
 checked in one projection, split into valid and quarantined rows from one cached
-copy, and written idempotently; the run log records what happened.
+copy, planned by its write, accounted for (every row read is valid, quarantined
+or unchanged, each counted on its own) and only then written, idempotently; the
+run log records what happened.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
+from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
@@ -20,11 +24,11 @@ from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
 from lakehouse.lib.registry import Landing, Table, get
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_quarantined, with_results
-from lakehouse.lib.writes import Target, append
+from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
-# Checked tables keep drifted fields and where each row came from; the rest of the lineage stays behind.
-NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES, WARNED_RULES)
+# Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
+NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES)
 
 
 class Pipeline:
@@ -106,10 +110,14 @@ class Pipeline:
         if isinstance(table.source, Landing):
             path = self.settings.landing_path(table.source.folder)
             return landing.read_lines(self.spark, path, stream.max_files_per_trigger)
+        path = self.settings.table_path(table.source)
+        if not DeltaTable.isDeltaTable(self.spark, path):
+            raise ConfigError(f"{table.name} reads {table.source}, which is not built yet at {path}: "
+                              f"run `lakehouse run {table.source}` first")
         return (self.spark.readStream.format("delta")
                 .option("maxFilesPerTrigger", stream.max_files_per_trigger)
                 .option("skipChangeCommits", "true")
-                .load(self.settings.table_path(table.source)))
+                .load(path))
 
     def rebuild(self, table: Table, run: runlog.TableRun) -> None:
         """A table of several inputs, from their current contents, in one commit.
@@ -152,10 +160,14 @@ class Pipeline:
     def batch_processor(self, table: Table, run: runlog.TableRun) -> Callable[[DataFrame, int], None]:
         def process(batch: DataFrame, batch_id: int) -> None:
             target = Target(self.settings.table_path(table.name), table.key, f"{table.name}", batch_id)
-            if table.rules:
-                self._checked_batch(table, batch, target, run)
-            else:
-                self._plain_batch(table, [batch], target, run)
+            try:
+                if table.rules:
+                    self._checked_batch(table, batch, target, run)
+                else:
+                    self._plain_batch(table, [batch], target, run)
+            except Exception as error:  # Spark wraps it in STREAM_FAILED; the run keeps the cause
+                run.failure = error
+                raise
             if run.mode == "stream":
                 run.finish()
                 runlog.record(batch.sparkSession, self.settings, [run])
@@ -165,43 +177,82 @@ class Pipeline:
 
     def _plain_batch(self, table: Table, inputs: list[DataFrame], target: Target, run: runlog.TableRun,
                      where: str | None = None) -> None:
-        observation = Observation(f"{table.name}:{target.batch_id}")
         out = self.valid_rows(table, self.output(table, *inputs))
         if where:
             out = out.where(where)
-        out = out.observe(observation, F.count(F.lit(1)).alias("rows"))
-        written = table.write.apply(out, lambda: observation.get["rows"], target)
-        run.add(observation.get["rows"], written.rows, 0, written.unchanged, {})
+        written = table.write.commit(table.write.plan(out, target), target)
+        run.add(written, written, 0, 0, {})
 
     def _checked_batch(self, table: Table, batch: DataFrame, target: Target, run: runlog.TableRun) -> None:
-        checked = with_results(self.output(table, batch), table.rules).persist()
+        """Check, plan and account for every row before anything is written; then write both sides.
+
+        Each figure is counted where it arises: rows read on the input, quarantined rows by
+        the rules, applied and unchanged rows on the write's plan. If they do not add up, a
+        row would have been lost (or made up) on the way, and the batch stops unwritten.
+        """
+        read = Observation(f"{table.name}:{target.batch_id}:read")
+        observed = batch.observe(read, F.count(F.lit(1)).alias("rows"))
+        checked = with_results(self.output(table, observed), table.rules).persist()
+        planned: DataFrame | None = None
         try:
             counts = _rule_counts(checked, table)
             broken = [rule.name for rule in table.rules if rule.action == "fail" and counts[rule.name]]
             if broken:
                 raise RuleViolation(f"{table.name}: rule {', '.join(broken)} failed; nothing written")
-            valid_count = counts["_rows"] - counts["_quarantined"]
-            quarantine_path = self.settings.table_path(f"quarantine.{table.short_name}")
-            if counts["_quarantined"]:
-                append(self.quarantine_rows(checked), quarantine_path, f"{table.name}:quarantine", target.batch_id)
             valid = self.valid_rows(table, checked.where(~is_quarantined()))
-            written = table.write.apply(valid, lambda: valid_count, target)
+            planned = table.write.plan(valid, target).persist()
+            account = Account(read.get["rows"], counts["_quarantined"], *_outcome_counts(planned))
+            account.check(table.name)
+            if account.quarantined:
+                append(self.quarantine_rows(checked), self.settings.table_path(f"quarantine.{table.short_name}"),
+                       f"{table.name}:quarantine", target.batch_id)
+            table.write.commit(planned, target)
             failures = {rule.name: counts[rule.name] for rule in table.rules}
-            run.add(counts["_rows"], written.rows, counts["_quarantined"], written.unchanged, failures)
+            run.add(account.read, account.applied, account.quarantined, account.unchanged, failures)
         finally:
             checked.unpersist()
+            if planned is not None:
+                planned.unpersist()
+
+
+class AccountingError(Exception):
+    """Rows read and rows accounted for differ: the batch is not written."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where the rows of one checked batch go, each figure counted on its own."""
+
+    read: int
+    quarantined: int
+    applied: int
+    unchanged: int
+
+    def check(self, table: str) -> None:
+        accounted = self.quarantined + self.applied + self.unchanged
+        if accounted != self.read:
+            raise AccountingError(
+                f"{table}: read {self.read:,} rows but accounted for {accounted:,} "
+                f"({self.applied:,} valid, {self.quarantined:,} quarantined, {self.unchanged:,} duplicate "
+                f"or unchanged); nothing written")
 
 
 def _rule_counts(checked: DataFrame, table: Table) -> dict[str, int]:
-    """Rows, quarantined rows and failures per rule, in one aggregation over the cached batch."""
+    """Quarantined rows and failures per rule, in one aggregation over the cached batch."""
     failed = F.array_union(F.col(FAILED_RULES), F.col(WARNED_RULES))
     aggregates = [
-        F.count(F.lit(1)).alias("_rows"),
         F.count_if(is_quarantined()).alias("_quarantined"),
         *[F.count_if(F.array_contains(failed, rule.name)).alias(rule.name) for rule in table.rules],
     ]
     row = checked.agg(*aggregates).first()
     return {k: int(v or 0) for k, v in row.asDict().items()}
+
+
+def _outcome_counts(planned: DataFrame) -> tuple[int, int]:
+    """Rows the write will apply and rows it will leave unchanged; a row with neither outcome counts in neither."""
+    row = planned.agg(F.count_if(F.col(OUTCOME) == APPLIED).alias("applied"),
+                      F.count_if(F.col(OUTCOME) == UNCHANGED).alias("unchanged")).first()
+    return int(row.applied), int(row.unchanged)
 
 
 def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
@@ -227,8 +278,11 @@ def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
                 else:
                     pipeline.rebuild(table, run)
             except Exception as error:  # recorded below, then re-raised for the command line to report
-                run.error = str(error).splitlines()[0][:1000]
-                raise
+                cause = run.failure or error
+                run.error = (str(cause).splitlines() or [type(cause).__name__])[0][:1000]
+                if cause is error:
+                    raise
+                raise cause from error
             finally:
                 run.finish()
             on_done(run)

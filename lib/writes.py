@@ -1,22 +1,32 @@
-"""How a checked micro-batch lands in its Delta table, each way idempotent.
+"""How a checked micro-batch lands in its Delta table: planned first, then committed, each way idempotent.
 
-Appends carry Delta's ``txnAppId``/``txnVersion`` so a batch retried after a
-crash is skipped; merges set the same pair as session settings, and are built so
-that applying the same rows twice changes nothing anyway.
+``plan`` marks every row of the batch with its outcome (``_outcome``): ``applied``
+(it will change the table) or ``unchanged`` (a duplicate, or a change that an
+equal or later one supersedes). Nothing is written yet, so the runner can check
+that every row read is accounted for before anything lands. ``commit`` writes the
+applied rows and returns how many rows the table reports changed.
+
+Appends carry Delta's ``txnAppId``/``txnVersion`` so a batch retried after a crash
+is skipped; merges set the same pair as session settings, and are built so that
+applying the same rows twice changes nothing anyway. Each table has one writer,
+its own query, so a plan made from the table's current state still holds at commit.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from delta.tables import DeltaTable
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import BooleanType, StructType
 
 TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 TXN_VERSION = "spark.databricks.delta.write.txnVersion"
+OUTCOME = "_outcome"
+APPLIED = "applied"
+UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
@@ -35,12 +45,6 @@ class Target:
     user_metadata: str | None = None
 
 
-@dataclass(frozen=True)
-class Written:
-    rows: int
-    unchanged: int = 0
-
-
 @contextmanager
 def idempotent(spark: SparkSession, app_id: str, batch_id: int) -> Iterator[None]:
     """Delta skips a DML commit whose (app id, version) it has already recorded."""
@@ -53,9 +57,31 @@ def idempotent(spark: SparkSession, app_id: str, batch_id: int) -> Iterator[None
         spark.conf.unset(TXN_VERSION)
 
 
-def append(batch: DataFrame, path: str, app_id: str, batch_id: int) -> None:
+def table_version(spark: SparkSession, path: str) -> int:
+    return DeltaTable.forPath(spark, path).history(1).first().version
+
+
+def committed_rows(spark: SparkSession, path: str, before: int) -> int:
+    """Rows the one write since version ``before`` brought (0 when it committed nothing).
+
+    Read from Delta's own commit metrics: a write Delta skips as already committed runs no
+    job, so nothing observed on the written frame would ever report. A ``replaceWhere``
+    rewrite also copies the untouched rows of the files it rewrites; those are not counted.
+    """
+    latest = DeltaTable.forPath(spark, path).history(1).first()
+    if latest.version <= before:
+        return 0
+    metrics = latest.operationMetrics
+    return int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
+
+
+def append(batch: DataFrame, path: str, app_id: str, batch_id: int) -> int:
+    """Append once per (app id, batch id); the rows this call wrote (0 if an earlier try did)."""
+    spark = batch.sparkSession
+    before = table_version(spark, path)
     (batch.write.format("delta").mode("append")
      .option("txnAppId", app_id).option("txnVersion", batch_id).save(path))
+    return committed_rows(spark, path, before)
 
 
 def _merge_counts(result: DataFrame | None) -> dict[str, int]:
@@ -67,20 +93,44 @@ def _on(key: Sequence[str], extra: Sequence[str] = ()) -> str:
     return " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in (*key, *extra))
 
 
+def _rank(key: Sequence[str], order: Sequence[str], newest: bool) -> Column:
+    """1 for the newest (or oldest) row by ``order`` within each key, 2, 3... for the rest."""
+    ordering = [F.col(c).desc_nulls_last() if newest else F.col(c).asc_nulls_last() for c in order]
+    return F.row_number().over(Window.partitionBy(*key).orderBy(*ordering))
+
+
 def latest_per_key(batch: DataFrame, key: Sequence[str], order: Sequence[str], newest: bool = True) -> DataFrame:
     """One row per key: the newest (or oldest) by ``order``."""
-    ordering = [F.col(c).desc_nulls_last() if newest else F.col(c).asc_nulls_last() for c in order]
-    rank = F.row_number().over(Window.partitionBy(*key).orderBy(*ordering))
-    return batch.withColumn("_rank", rank).where("_rank = 1").drop("_rank")
+    return batch.withColumn("_rank", _rank(key, order, newest)).where("_rank = 1").drop("_rank")
+
+
+def _with_target(batch: DataFrame, target: DataFrame, on: Sequence[str], columns: dict[str, str]) -> DataFrame:
+    """The batch with ``columns`` of the target row it matches on ``on`` (NULL-safe); ``_in_target`` says if any."""
+    found = target.select(*[F.col(f"`{c}`").alias(f"_t_{c}") for c in on],
+                          *[F.col(f"`{c}`").alias(alias) for c, alias in columns.items()],
+                          F.lit(True).alias("_in_target"))
+    matches = [batch[f"`{c}`"].eqNullSafe(found[f"_t_{c}"]) for c in on]
+    joined = batch.join(found, on=matches, how="left").drop(*[f"_t_{c}" for c in on])
+    return joined.withColumn("_in_target", F.coalesce("_in_target", F.lit(False)))
+
+
+def _outcome(applied: Column) -> Column:
+    return F.when(F.coalesce(applied, F.lit(False)), F.lit(APPLIED)).otherwise(F.lit(UNCHANGED))
+
+
+def applied_rows(planned: DataFrame, helpers: Sequence[str] = ()) -> DataFrame:
+    """The rows a plan applies, without the plan's own columns."""
+    return planned.where(F.col(OUTCOME) == APPLIED).drop(OUTCOME, *helpers)
 
 
 class Write:
-    """A way of writing; ``apply`` returns how many rows changed the table and how many changed nothing.
+    """A way of writing: ``plan`` marks each row's outcome, ``commit`` writes the applied ones."""
 
-    ``rows`` gives the batch's row count once the batch has been read (it may be counted on the way).
-    """
+    def plan(self, batch: DataFrame, target: Target) -> DataFrame:
+        return batch.withColumn(OUTCOME, F.lit(APPLIED))
 
-    def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
+    def commit(self, planned: DataFrame, target: Target) -> int:
+        """Write the plan; the rows the table reports changed (0 when an earlier try committed this batch)."""
         raise NotImplementedError
 
     def schema(self, output: StructType) -> StructType:
@@ -96,23 +146,23 @@ class Write:
 class Append(Write):
     """Every row is new: bronze records, log lines, quarantined rows."""
 
-    def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
-        append(batch, target.path, target.app_id, target.batch_id)
-        return Written(rows())
+    def commit(self, planned: DataFrame, target: Target) -> int:
+        return append(applied_rows(planned), target.path, target.app_id, target.batch_id)
 
 
 @dataclass(frozen=True)
 class Overwrite(Write):
     """The table is rebuilt from its inputs: one commit replaces every row, or those of ``replace_where``."""
 
-    def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
-        writer = batch.write.format("delta").mode("overwrite")
+    def commit(self, planned: DataFrame, target: Target) -> int:
+        before = table_version(planned.sparkSession, target.path)
+        writer = applied_rows(planned).write.format("delta").mode("overwrite")
         if target.replace_where:
             writer = writer.option("replaceWhere", target.replace_where)
         if target.user_metadata:
             writer = writer.option("userMetadata", target.user_metadata)
         writer.save(target.path)
-        return Written(rows())
+        return committed_rows(planned.sparkSession, target.path, before)
 
 
 @dataclass(frozen=True)
@@ -121,13 +171,16 @@ class InsertNew(Write):
 
     first_by: tuple[str, ...] = ("_ingested_at", "_origin")
 
-    def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
-        first = latest_per_key(batch, target.key, self.first_by, newest=False)
-        table = DeltaTable.forPath(batch.sparkSession, target.path)
-        with idempotent(batch.sparkSession, target.app_id, target.batch_id):
-            result = table.alias("t").merge(first.alias("s"), _on(target.key)).whenNotMatchedInsertAll().execute()
-        inserted = _merge_counts(result).get("num_inserted_rows", 0)
-        return Written(inserted, rows() - inserted)
+    def plan(self, batch: DataFrame, target: Target) -> DataFrame:
+        ranked = batch.withColumn("_rank", _rank(target.key, self.first_by, newest=False))
+        known = DeltaTable.forPath(batch.sparkSession, target.path).toDF()
+        planned = _with_target(ranked, known, target.key, {})
+        is_new = (F.col("_rank") == 1) & ~F.col("_in_target")
+        return planned.withColumn(OUTCOME, _outcome(is_new)).drop("_rank", "_in_target")
+
+    def commit(self, planned: DataFrame, target: Target) -> int:
+        """A plain append: the plan already holds only keys the table does not have."""
+        return append(applied_rows(planned), target.path, target.app_id, target.batch_id)
 
 
 @dataclass(frozen=True)
@@ -143,35 +196,48 @@ class ApplyChanges(Write):
     deleted_when: str | None = None
     tombstones: str | None = None
 
-    def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
-        spark = batch.sparkSession
-        seq = self.sequence_by
-        latest = latest_per_key(batch, target.key, [seq])
-        is_delete = F.expr(self.deleted_when) if self.deleted_when else F.lit(False)
-        latest = latest.withColumn("_is_delete", is_delete)
+    HELPERS = ("_is_delete", "_is_latest")
+
+    def plan(self, batch: DataFrame, target: Target) -> DataFrame:
+        spark, seq = batch.sparkSession, self.sequence_by
+        is_delete = F.coalesce(F.expr(self.deleted_when), F.lit(False)) if self.deleted_when else F.lit(False)
+        rows = batch.withColumns({"_rank": _rank(target.key, [seq], newest=True), "_is_delete": is_delete})
         tombstone_path = self._tombstone_path(target)
         if tombstone_path:
-            gone = spark.read.format("delta").load(tombstone_path).withColumnRenamed(seq, "_deleted_seq")
-            latest = (latest.join(gone, on=list(target.key), how="left")
-                      .where(F.col("_deleted_seq").isNull() | (F.col(seq) > F.col("_deleted_seq")))
-                      .drop("_deleted_seq"))
+            gone = spark.read.format("delta").load(tombstone_path)
+            rows = _with_target(rows, gone, target.key, {seq: "_deleted_seq"}).drop("_in_target")
+            after_delete = F.col("_deleted_seq").isNull() | (F.col(seq) > F.col("_deleted_seq"))
+        else:
+            after_delete = F.lit(True)
+        current = DeltaTable.forPath(spark, target.path).toDF()
+        rows = _with_target(rows, current, target.key, {seq: "_target_seq"})
+        is_latest = (F.col("_rank") == 1) & after_delete
+        newer = F.col(seq) > F.col("_target_seq")
+        changes = F.when(F.col("_is_delete"), F.col("_in_target") & newer).otherwise(~F.col("_in_target") | newer)
+        return (rows.withColumns({"_is_latest": F.coalesce(is_latest, F.lit(False)),
+                                  OUTCOME: _outcome(is_latest & changes)})
+                .drop("_rank", "_deleted_seq", "_target_seq", "_in_target"))
+
+    def commit(self, planned: DataFrame, target: Target) -> int:
+        spark, seq = planned.sparkSession, self.sequence_by
+        applied = planned.where(F.col(OUTCOME) == APPLIED).drop(OUTCOME, "_is_latest")
         newer = f"s.`{seq}` > t.`{seq}`"
-        values = {f"`{c}`": f"s.`{c}`" for c in batch.columns}
+        values = {f"`{c}`": f"s.`{c}`" for c in applied.columns if c != "_is_delete"}
         table = DeltaTable.forPath(spark, target.path)
         with idempotent(spark, target.app_id, target.batch_id):
-            merge = table.alias("t").merge(latest.alias("s"), _on(target.key))
+            merge = table.alias("t").merge(applied.alias("s"), _on(target.key))
             if self.deleted_when:
                 merge = merge.whenMatchedDelete(f"s._is_delete AND {newer}")
             merge = merge.whenMatchedUpdate(f"NOT s._is_delete AND {newer}", values)
             result = merge.whenNotMatchedInsert("NOT s._is_delete", values).execute()
+        tombstone_path = self._tombstone_path(target)
         if tombstone_path:
-            deletes = latest.where("_is_delete").select(*target.key, seq)
+            deletes = planned.where("_is_latest AND _is_delete").select(*target.key, seq)
             tombstones = DeltaTable.forPath(spark, tombstone_path)
             with idempotent(spark, target.app_id + ":tombstones", target.batch_id):
                 (tombstones.alias("t").merge(deletes.alias("s"), _on(target.key))
                  .whenMatchedUpdateAll(f"s.`{seq}` > t.`{seq}`").whenNotMatchedInsertAll().execute())
-        changed = _merge_counts(result).get("num_affected_rows", 0)
-        return Written(changed, rows() - changed)
+        return _merge_counts(result).get("num_affected_rows", 0)
 
     def companions(self, name: str, key: Sequence[str], output: StructType) -> dict[str, StructType]:
         if not self.tombstones:
@@ -190,31 +256,41 @@ class History(Write):
     """Type-2 history: one row per key and version, ``valid_from``/``valid_to``/``is_current``.
 
     A version arriving late is slotted into place: the history of every key in the
-    batch is recomputed from what the table holds plus the batch, and merged back on
-    (key, ``valid_from``), so a row is only ever added or closed, and a retry is a no-op.
+    batch is recomputed from what the table holds plus the new versions, and merged
+    back on (key, ``valid_from``), so a row is only ever added or closed, and a retry
+    is a no-op. A version the table already holds, or one repeated in the batch,
+    changes nothing.
     """
 
     sequence_by: str
 
-    def apply(self, batch: DataFrame, rows: Callable[[], int], target: Target) -> Written:
-        spark = batch.sparkSession
+    def plan(self, batch: DataFrame, target: Target) -> DataFrame:
         key, seq = list(target.key), self.sequence_by
+        ranked = batch.withColumn("_rank", _rank([*key, seq], [seq], newest=False))
+        versions = DeltaTable.forPath(batch.sparkSession, target.path).toDF()
+        held = versions.select(*key, F.col("valid_from").alias(seq))
+        planned = _with_target(ranked, held, [*key, seq], {})
+        is_new = (F.col("_rank") == 1) & ~F.col("_in_target")
+        return planned.withColumn(OUTCOME, _outcome(is_new)).drop("_rank", "_in_target")
+
+    def commit(self, planned: DataFrame, target: Target) -> int:
+        spark = planned.sparkSession
+        key, seq = list(target.key), self.sequence_by
+        incoming = applied_rows(planned)
         table = DeltaTable.forPath(spark, target.path)
-        known = (table.toDF().join(batch.select(*key).distinct(), on=key, how="left_semi")
-                 .select(*batch.columns).withColumn("_known", F.lit(True)))
-        incoming = batch.withColumn("_known", F.lit(False))
-        versions = latest_per_key(known.unionByName(incoming), [*key, seq], ["_known"])
+        known = (table.toDF().join(incoming.select(*key).distinct(), on=key, how="left_semi")
+                 .select(*incoming.columns))
         by_key = Window.partitionBy(*key).orderBy(seq)
-        history = (versions.withColumn("valid_from", F.col(seq))
+        history = (known.unionByName(incoming)
+                   .withColumn("valid_from", F.col(seq))
                    .withColumn("valid_to", F.lead(seq).over(by_key))
                    .withColumn("is_current", F.col("valid_to").isNull()))
         closed = "NOT (t.valid_to <=> s.valid_to) OR t.is_current <> s.is_current"
         with idempotent(spark, target.app_id, target.batch_id):
-            result = (table.alias("t").merge(history.drop("_known").alias("s"), _on(key, ["valid_from"]))
+            result = (table.alias("t").merge(history.alias("s"), _on(key, ["valid_from"]))
                       .whenMatchedUpdate(closed, {"valid_to": "s.valid_to", "is_current": "s.is_current"})
                       .whenNotMatchedInsertAll().execute())
-        inserted = _merge_counts(result).get("num_inserted_rows", 0)
-        return Written(inserted, rows() - inserted)
+        return _merge_counts(result).get("num_inserted_rows", 0)
 
     def schema(self, output: StructType) -> StructType:
         sequence_type = output[self.sequence_by].dataType

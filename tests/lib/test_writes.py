@@ -1,12 +1,15 @@
-"""Writes: change events in any order give the right current state; history slots late versions in."""
+"""Writes: each plans every row's outcome, change events in any order give the current state, replays change nothing."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from lakehouse.lib.writes import ApplyChanges, History, InsertNew, Target
+from lakehouse.lib.writes import (APPLIED, OUTCOME, UNCHANGED, Append, ApplyChanges, History, InsertNew, Target, Write,
+                                  table_version)
 
 ORDERS = "order_id string, status string, lsn bigint, op string"
 
@@ -16,10 +19,11 @@ def table_at(spark: SparkSession, path: Path, schema: str) -> str:
     return str(path)
 
 
-def apply(spark: SparkSession, write: ApplyChanges | InsertNew | History, path: str, rows: list, schema: str,
-          batch_id: int, key: tuple[str, ...] = ("order_id",)) -> int:
-    batch = spark.createDataFrame(rows, schema)
-    return write.apply(batch, lambda: len(rows), Target(path, key, "test", batch_id)).rows
+def apply(spark: SparkSession, write: Write, path: str, rows: list, schema: str, batch_id: int,
+          key: tuple[str, ...] = ("order_id",)) -> int:
+    """Plan and commit one batch; the rows the table reports changed."""
+    target = Target(path, key, "test", batch_id)
+    return write.commit(write.plan(spark.createDataFrame(rows, schema), target), target)
 
 
 def current(spark: SparkSession, path: str) -> dict[str, tuple]:
@@ -65,16 +69,6 @@ def test_delete_arriving_before_the_insert_it_removes(spark: SparkSession, tmp_p
     assert current(spark, path) == {}
 
 
-def test_a_retried_batch_is_not_written_twice(spark: SparkSession, tmp_path: Path) -> None:
-    path = table_at(spark, tmp_path / "events", "event_id string, _ingested_at timestamp, _origin string")
-    write = InsertNew()
-    rows = [("E1", None, "a"), ("E2", None, "a")]
-    apply(spark, write, path, rows, "event_id string, _ingested_at timestamp, _origin string", 7, ("event_id",))
-    versions = DeltaTable.forPath(spark, path).history().count()
-    apply(spark, write, path, rows, "event_id string, _ingested_at timestamp, _origin string", 7, ("event_id",))
-    assert DeltaTable.forPath(spark, path).history().count() == versions
-
-
 def test_insert_new_keeps_the_first_delivery_across_batches(spark: SparkSession, tmp_path: Path) -> None:
     schema = "event_id string, note string, _ingested_at timestamp, _origin string"
     path = table_at(spark, tmp_path / "events", schema)
@@ -114,3 +108,79 @@ def test_history_slots_a_late_version_into_place(spark: SparkSession, tmp_path: 
     ]
 
 
+
+
+EVENTS = "key string, seq bigint, op string, _ingested_at timestamp, _origin string"
+WRITES = {
+    "Append": (Append(), EVENTS),
+    "InsertNew": (InsertNew(), EVENTS),
+    "ApplyChanges": (ApplyChanges(sequence_by="seq", deleted_when="op = 'd'", tombstones="events_deleted"), EVENTS),
+    "History": (History(sequence_by="seq"), EVENTS + ", valid_from bigint, valid_to bigint, is_current boolean"),
+}
+
+
+def stored(spark: SparkSession, path: str) -> list[tuple]:
+    return sorted(tuple(row) for row in spark.read.format("delta").load(path).collect())
+
+
+@pytest.mark.parametrize("mode", WRITES)
+def test_a_batch_replayed_with_the_same_batch_id_changes_nothing(spark: SparkSession, tmp_path: Path,
+                                                                 mode: str) -> None:
+    write, schema = WRITES[mode]
+    path = table_at(spark, tmp_path / "events", schema)
+    table_at(spark, tmp_path / "events_deleted", "key string, seq bigint")
+    rows = [("K1", 1, "c", None, "a"), ("K2", 1, "c", None, "a"), ("K2", 2, "d", None, "a")]
+    apply(spark, write, path, rows, EVENTS, 7, ("key",))
+    version, contents = table_version(spark, path), stored(spark, path)
+    assert contents, "the first delivery wrote rows"
+    assert apply(spark, write, path, rows, EVENTS, 7, ("key",)) == 0
+    assert (table_version(spark, path), stored(spark, path)) == (version, contents)
+
+
+def outcomes(spark: SparkSession, write: Write, path: str, rows: list, schema: str,
+             key: tuple[str, ...] = ("order_id",)) -> list[tuple]:
+    planned = write.plan(spark.createDataFrame(rows, schema), Target(path, key, "test", 0))
+    return sorted((*(row[k] for k in key), row.lsn if "lsn" in planned.columns else None, row[OUTCOME])
+                  for row in planned.collect())
+
+
+def test_insert_new_plans_copies_and_known_keys_as_unchanged(spark: SparkSession, tmp_path: Path) -> None:
+    schema = "event_id string, _ingested_at timestamp, _origin string"
+    path = table_at(spark, tmp_path / "events", schema)
+    apply(spark, InsertNew(), path, [("E1", None, "a")], schema, 0, ("event_id",))
+    planned = InsertNew().plan(spark.createDataFrame([("E1", None, "b"), ("E2", None, "b"), ("E2", None, "c")],
+                                                     schema), Target(path, ("event_id",), "test", 1))
+    assert sorted((r.event_id, r._origin, r[OUTCOME]) for r in planned.collect()) == [
+        ("E1", "b", UNCHANGED), ("E2", "b", APPLIED), ("E2", "c", UNCHANGED)]
+
+
+def test_apply_changes_plans_what_changes_the_current_state(spark: SparkSession, tmp_path: Path) -> None:
+    write, path = orders_with_tombstones(spark, tmp_path)
+    apply(spark, write, path, [("O1", "placed", 5, "c"), ("O2", "placed", 1, "c"), ("O3", "placed", 1, "c")],
+          ORDERS, 0)
+    apply(spark, write, path, [("O3", "placed", 4, "d")], ORDERS, 1)
+    batch = [("O1", "paid", 4, "u"),       # older than what the table holds
+             ("O2", "paid", 2, "u"),       # superseded within the batch by lsn 3
+             ("O2", "shipped", 3, "u"),    # the latest change of O2
+             ("O3", "paid", 2, "u"),       # older than O3's delete
+             ("O4", "placed", 1, "d"),     # deletes a key the table never had
+             ("O5", "placed", 1, "c")]     # new
+    assert outcomes(spark, write, path, batch, ORDERS) == [
+        ("O1", 4, UNCHANGED), ("O2", 2, UNCHANGED), ("O2", 3, APPLIED), ("O3", 2, UNCHANGED),
+        ("O4", 1, UNCHANGED), ("O5", 1, APPLIED)]
+    assert apply(spark, write, path, batch, ORDERS, 2) == 2
+    assert current(spark, path) == {"O1": ("placed", 5), "O2": ("shipped", 3), "O5": ("placed", 1)}
+
+
+def test_history_plans_versions_it_holds_as_unchanged(spark: SparkSession, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    write = History(sequence_by="updated_at")
+    path = str(tmp_path / "customers")
+    spark.createDataFrame([], write.schema(spark.createDataFrame([], CUSTOMERS).schema)).write.format("delta").save(path)
+    apply(spark, write, path, [("C1", "Austin", datetime(2026, 11, 1))], CUSTOMERS, 0, ("customer_id",))
+    batch = spark.createDataFrame([("C1", "Austin", datetime(2026, 11, 1)), ("C1", "Boston", datetime(2026, 11, 3)),
+                                   ("C1", "Boston", datetime(2026, 11, 3))], CUSTOMERS)
+    planned = write.plan(batch, Target(path, ("customer_id",), "test", 1)).collect()
+    assert sorted((r.city, r[OUTCOME]) for r in planned) == [
+        ("Austin", UNCHANGED), ("Boston", APPLIED), ("Boston", UNCHANGED)]
