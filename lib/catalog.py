@@ -7,7 +7,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
-from lakehouse.lib.config import Settings
+from lakehouse.lib.config import ConfigError, Settings
 
 # Silver feeds gold incrementally through its Change Data Feed.
 SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
@@ -20,27 +20,47 @@ LAYER_PROPERTIES = {"bronze": BRONZE_PROPERTIES, "silver": SILVER_PROPERTIES}
 _ensured: set[tuple[str, str]] = set()
 
 
+def registered_location(spark: SparkSession, name: str) -> str | None:
+    """Where the catalog says ``name`` is, without opening it (its folder may be gone); None if unregistered."""
+    layer, table = name.split(".")
+    if not spark.sql(f"SHOW TABLES IN `{layer}` LIKE '{table}'").collect():
+        return None
+    information = spark.sql(f"SHOW TABLE EXTENDED IN `{layer}` LIKE '{table}'").first().information
+    location = next((line.split(":", 1)[1].strip() for line in information.splitlines()
+                     if line.startswith("Location:")), "")
+    return location.removeprefix("file:")
+
+
+def _same_place(location: str, path: str) -> bool:
+    return location.rstrip("/") == path.removeprefix("file:").rstrip("/")
+
+
 def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructType,
            properties: Mapping[str, str] | None = None) -> str:
     """Create the table if it does not exist (empty, with this schema) and register it; return its path.
 
-    A table already at the path (from another catalog, or an older version of this project)
-    is registered as it is and given any missing ``properties``. Once a table is known to
-    exist, later calls in the same application return at once.
+    The local catalog belongs to its root: an entry left pointing elsewhere (a moved or
+    rebuilt root) is pointed here again. A shared catalog (Glue) naming the table at
+    another root is an error, never silently repointed. A table already at the path is
+    registered as it is and given any missing ``properties`` and columns. Once a table is
+    known to exist, later calls in the same application return at once.
     """
     layer = name.split(".")[0]
     path = settings.table_path(name)
     if (spark.sparkContext.applicationId, path) in _ensured:
         return path
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {layer}")
+    location = registered_location(spark, name)
+    is_delta = DeltaTable.isDeltaTable(spark, path)
+    if location is not None and not _same_place(location, path) and settings.catalog_path is None:
+        raise ConfigError(f"catalog table {name} is at {location}, not under paths.lakehouse "
+                          f"({settings.paths.lakehouse}): one catalog per root")
+    if location is not None and not (_same_place(location, path) and is_delta):
+        spark.sql(f"DROP TABLE {name}")  # an external table: dropping the entry leaves every file in place
     wanted = dict(properties or {})
-    if DeltaTable.isDeltaTable(spark, path):
+    if is_delta:
         spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
-        current = DeltaTable.forPath(spark, path).detail().first().properties
-        missing = {key: value for key, value in wanted.items() if current.get(key) != value}
-        if missing:
-            assignments = ", ".join(f"'{key}' = '{value}'" for key, value in missing.items())
-            spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({assignments})")
+        _add_missing(spark, name, schema, wanted)
     else:
         builder = DeltaTable.createIfNotExists(spark).tableName(name).location(path).addColumns(schema)
         for key, value in wanted.items():
@@ -48,3 +68,17 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
         builder.execute()
     _ensured.add((spark.sparkContext.applicationId, path))
     return path
+
+
+def _add_missing(spark: SparkSession, name: str, schema: StructType, properties: Mapping[str, str]) -> None:
+    """Give a table from an older version of this project the properties and columns it now declares."""
+    table = DeltaTable.forName(spark, name)
+    current = table.detail().first().properties
+    missing = {key: value for key, value in properties.items() if current.get(key) != value}
+    if missing:
+        assignments = ", ".join(f"'{key}' = '{value}'" for key, value in missing.items())
+        spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({assignments})")
+    held = set(table.toDF().columns)
+    added = [f"`{field.name}` {field.dataType.simpleString()}" for field in schema.fields if field.name not in held]
+    if added:
+        spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({', '.join(added)})")

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from lakehouse.lib import config
 
@@ -19,6 +22,30 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 ENV = typer.Option("local", "--env", help="Configuration to use: conf/<ENV>.yaml")
+MESSAGE_CHARS = 400
+
+
+@dataclass
+class Failures:
+    """Where a failed command leaves its details: the loaded settings' ``paths.logs`` once known."""
+
+    debug: bool = False
+    logs: Path = config.CONF_DIR.parent / "data" / "logs"
+
+
+failures = Failures()
+
+
+@app.callback()
+def options(debug: bool = typer.Option(False, "--debug", help="Show the whole trace when a command fails")) -> None:
+    failures.debug = debug
+
+
+def load(env: str) -> config.Settings:
+    """The settings of ``--env``; a later failure writes its log where they say."""
+    settings = config.load(env)
+    failures.logs = Path(settings.paths.logs)
+    return settings
 
 
 class RunMode(str, Enum):
@@ -44,7 +71,7 @@ def generate(
     from lakehouse.lib.generator import generate as write_landing
     from lakehouse.lib.summary import print_generation
 
-    settings = config.load(env)
+    settings = load(env)
     if "://" in settings.paths.landing:
         raise config.ConfigError(f"paths.landing: generate writes local files, not {settings.paths.landing}")
     summary = write_landing(Path(settings.paths.landing), customers=customers, events=events, days=days,
@@ -66,7 +93,7 @@ def run(
     from lakehouse.lib.summary import print_run
 
     started = time.monotonic()
-    settings = config.load(env)
+    settings = load(env)
     try:
         tables = registry.select(selection)
     except KeyError:
@@ -91,26 +118,49 @@ def tables() -> None:
 @app.command()
 def summary(env: str = ENV) -> None:
     """Revenue, funnel, empty searches, server errors, quarantine and rows per layer; also as an HTML report."""
-    from lakehouse.lib import session
+    from lakehouse.lib import registry, session
+    from lakehouse.lib.landed import landed_records
     from lakehouse.lib.report import write_report
     from lakehouse.lib.story import read_story
     from lakehouse.lib.summary import print_story
 
-    settings = config.load(env)
+    settings = load(env)
     if "://" in settings.paths.report:
         raise config.ConfigError(f"paths.report: the report is a local file, not {settings.paths.report}")
-    story = read_story(session.start(settings))
+    landed = (None if "://" in settings.paths.landing
+              else landed_records(Path(settings.paths.landing), registry.csv_header_keys()))
+    story = read_story(session.start(settings), landed)
     print_story(console, story, settings)
     console.print(f"Report: {write_report(story, settings).as_uri()}", highlight=False)
 
 
+def write_failure(error: BaseException, folder: Path) -> Path:
+    """The command line and the whole trace, in a file of their own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"lakehouse-{datetime.now(timezone.utc):%Y%m%dT%H%M%S.%fZ}.log"
+    log.write_text(f"lakehouse {' '.join(sys.argv[1:])}\n\n"
+                   + "".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return log
+
+
 def main() -> None:
-    """Entry point: a bad setting ends with one line saying what to fix, and exit code 2."""
+    """Entry point: every failure ends with one line. A bad setting exits 2; anything else exits 1,
+    its trace in a log file under ``paths.logs`` (``--debug`` prints it instead)."""
     try:
         app()
     except config.ConfigError as error:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {error}", highlight=False)
-        sys.exit(2)
+        _fail(str(error), 2)
+    except Exception as error:
+        if failures.debug:
+            raise
+        message = (str(error).strip().splitlines() or [type(error).__name__])[0][:MESSAGE_CHARS]
+        _fail(f"{message} (details: {write_failure(error, failures.logs)}; --debug prints them)", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    """One line on standard error, as text: Spark's ``[ERROR_CLASS]`` is not rich markup."""
+    Console(stderr=True, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), message), highlight=False)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

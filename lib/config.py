@@ -27,10 +27,10 @@ class Strict(BaseModel):
 class Paths(Strict):
     landing: str = Field(description="Landing zone root: a local path or s3a://bucket/prefix")
     lakehouse: str = Field(description="Root of the Delta tables: <lakehouse>/<layer>/<table>")
-    metastore: str = Field(description="Folder of the local catalog (Derby metastore and warehouse)")
     report: str = Field(description="Folder the summary writes its HTML report to")
+    logs: str = Field(description="Folder of the log a failed command writes its details to (local)")
 
-    @field_validator("landing", "lakehouse", "metastore", "report")
+    @field_validator("landing", "lakehouse", "report", "logs")
     @classmethod
     def not_blank(cls, value: str) -> str:
         if not value.strip():
@@ -73,6 +73,15 @@ class Settings(Strict):
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""
         layer, table = name.split(".")
         return f"{self.paths.lakehouse.rstrip('/')}/{layer}/{table}"
+
+    @property
+    def catalog_path(self) -> str | None:
+        """The local catalog of a local root: inside it, so a root never shares its catalog with another.
+
+        A root on S3 is catalogued by the metastore its Spark settings name (Glue on EMR).
+        """
+        root = self.paths.lakehouse.rstrip("/")
+        return None if "://" in root else f"{root}/_catalog"
 
     def checkpoint_path(self, name: str) -> str:
         return f"{self.paths.lakehouse.rstrip('/')}/_checkpoints/{name}"

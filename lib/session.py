@@ -39,7 +39,7 @@ def start(settings: Settings) -> SparkSession:
         builder = builder.config("spark.jars", ",".join(jars(os.path.join(root, settings.spark.jars_dir))))
     conf = {
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
-        **_local_catalog(settings.paths.metastore),
+        **_local_catalog(settings.catalog_path),
         **settings.spark.conf,
         **REQUIRED_CONF,
     }
@@ -50,15 +50,15 @@ def start(settings: Settings) -> SparkSession:
     return spark
 
 
-def _local_catalog(metastore: str) -> dict[str, str]:
-    """A Derby metastore under the data folder, so tables stay registered across sessions; quiet logs."""
-    if "://" in metastore:
-        return {}
-    os.makedirs(metastore, exist_ok=True)
+def _local_catalog(catalog: str | None) -> dict[str, str]:
+    """A Derby metastore in the root's own ``_catalog`` folder, so tables stay registered across sessions."""
+    if catalog is None:
+        return {"spark.driver.extraJavaOptions": f"-Dlog4j.configurationFile={LOG_CONFIG}"}
+    os.makedirs(catalog, exist_ok=True)
     return {
-        "spark.sql.warehouse.dir": os.path.join(metastore, "warehouse"),
+        "spark.sql.warehouse.dir": os.path.join(catalog, "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
-            f"jdbc:derby:;databaseName={os.path.join(metastore, 'metastore_db')};create=true"
+            f"jdbc:derby:;databaseName={os.path.join(catalog, 'metastore_db')};create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore} -Dlog4j.configurationFile={LOG_CONFIG}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={catalog} -Dlog4j.configurationFile={LOG_CONFIG}",
     }

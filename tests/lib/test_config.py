@@ -13,8 +13,8 @@ VALID = """
 paths:
   landing: data/landing
   lakehouse: data/lakehouse
-  metastore: data/metastore
   report: data/report
+  logs: data/logs
 """
 
 
