@@ -19,9 +19,9 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from lakehouse.lib.config import Settings
 from lakehouse.lib.story import FUNNEL_STEPS, Story
-from lakehouse.lib.summary import (QUARANTINE_ROWS_SHOWN, StoryTable, error_peaks_table, funnel_table,
-                                   last_run_line, layers_table, quarantine_table, revenue_table, whereabouts,
-                                   zero_results_table)
+from lakehouse.lib.summary import (QUARANTINE_ROWS_SHOWN, StoryTable, accounting_table, error_peaks_table,
+                                   funnel_table, last_run_line, layers_table, quarantine_table, revenue_table,
+                                   whereabouts, zero_results_table)
 
 WIDE = (10, 3.6)
 ERROR_RED = "#c0392b"
@@ -48,6 +48,7 @@ def write_report(story: Story, settings: Settings) -> Path:
         section(zero_results_table(story), zero_results_chart(story.zero_result_queries)),
         section(error_peaks_table(story), traffic_chart(story.traffic_by_hour)),
         section(quarantine_table(story), quarantine_chart(story.quarantine_by_rule)),
+        section(accounting_table(story), None),
         section(layers_table(story), None),
     ]
     where = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in whereabouts(settings))

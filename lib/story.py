@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
@@ -31,6 +31,8 @@ TOP_PEAKS = 5
 MIN_PEAK_REQUESTS = 20
 TABLE_ROWS_SCHEMA = "layer string, table string, rows bigint"
 QUARANTINED_SCHEMA = "table string, failed_rules array<string>"
+LANDED_SCHEMA = "source string, records bigint"
+LOGGED_SCHEMA = "source string, applied bigint, duplicate bigint"
 
 
 def country_ranking(daily_sales: DataFrame) -> DataFrame:
@@ -115,6 +117,34 @@ def rows_per_layer(table_rows: DataFrame) -> DataFrame:
             .orderBy(layer_order, "layer"))
 
 
+def accounting(table_rows: DataFrame, runs: DataFrame | None, landed: DataFrame) -> DataFrame:
+    """One row per bronze table: records landed, bronze rows, and where silver put each of them.
+
+    ``landed`` is counted from the files in plain Python (``lib/landed.py``), bronze,
+    quarantined and silver rows in the tables, applied and duplicate rows in the run log
+    (each batch's own plan), so no figure is another's remainder. ``balanced``: landed =
+    bronze = applied + quarantined + duplicate.
+    """
+    def rows_of(layer: str, alias: str) -> DataFrame:
+        return table_rows.where(F.col("layer") == layer).select(F.col("table").alias("source"),
+                                                                  F.col("rows").alias(alias))
+
+    logged = (runs.where(F.col("table").startswith("silver."))
+              .groupBy(F.substring_index("table", ".", -1).alias("source"))
+              .agg(F.sum("rows_written").alias("applied"), F.sum("rows_duplicate").alias("duplicate"))
+              if runs is not None else table_rows.sparkSession.createDataFrame([], LOGGED_SCHEMA))
+    joined = (rows_of("bronze", "bronze")
+              .join(landed.withColumnRenamed("records", "landed"), on="source", how="left")
+              .join(rows_of("quarantine", "quarantined"), on="source", how="left")
+              .join(rows_of("silver", "silver_rows"), on="source", how="left")
+              .join(logged, on="source", how="left")
+              .fillna(0, ["quarantined", "applied", "duplicate"]))
+    split = F.col("applied") + F.col("quarantined") + F.col("duplicate")
+    balanced = F.coalesce((F.col("landed") == F.col("bronze")) & (F.col("bronze") == split), F.lit(False))
+    return (joined.withColumn("balanced", balanced).orderBy("source")
+            .select("source", "landed", "bronze", "applied", "quarantined", "duplicate", "silver_rows", "balanced"))
+
+
 def last_run(runs: DataFrame) -> DataFrame:
     """The latest run (by when it finished): its id, when, how many tables it ran and how many failed."""
     latest = runs.orderBy(F.desc("finished_at")).limit(1).select("run_id")
@@ -135,13 +165,14 @@ class Story:
     server_errors_overall: pd.DataFrame | None
     traffic_by_hour: pd.DataFrame | None
     quarantine_by_rule: pd.DataFrame
+    accounting: pd.DataFrame
     rows_per_layer: pd.DataFrame
     last_run: pd.DataFrame | None
 
 
 def tell_story(daily_sales: DataFrame | None, funnel_daily: DataFrame | None, search_terms_daily: DataFrame | None,
                server_health_minute: DataFrame | None, runs: DataFrame | None, quarantined: DataFrame,
-               table_rows: DataFrame) -> Story:
+               table_rows: DataFrame, landed: DataFrame) -> Story:
     """Run every story query on these frames and collect the results."""
     revenue = None
     if daily_sales is not None:
@@ -156,13 +187,17 @@ def tell_story(daily_sales: DataFrame | None, funnel_daily: DataFrame | None, se
         server_errors_overall=None if servers is None else collected(server_errors_overall(servers)),
         traffic_by_hour=None if servers is None else collected(traffic_by_hour(servers)),
         quarantine_by_rule=collected(quarantine_by_rule(quarantined)),
+        accounting=collected(accounting(table_rows, runs, landed)),
         rows_per_layer=collected(rows_per_layer(table_rows)),
         last_run=None if runs is None else collected(last_run(runs)),
     )
 
 
-def read_story(spark: SparkSession) -> Story:
-    """Read the gold, quarantine and ops tables by name from the catalog and tell their story."""
+def read_story(spark: SparkSession, landed: Mapping[str, int] | None = None) -> Story:
+    """Read the gold, quarantine and ops tables by name from the catalog and tell their story.
+
+    ``landed``: records per landing source, counted from the files (None when they are not local).
+    """
     return tell_story(
         daily_sales=table_if_built(spark, "gold.daily_sales"),
         funnel_daily=table_if_built(spark, "gold.funnel_daily"),
@@ -177,6 +212,7 @@ def read_story(spark: SparkSession) -> Story:
         table_rows=spark.createDataFrame([(layer, name, spark.table(f"{layer}.{name}").count())
                                           for layer in LAYERS for name in catalog_tables(spark, layer)],
                                          TABLE_ROWS_SCHEMA),
+        landed=spark.createDataFrame(sorted((landed or {}).items()), LANDED_SCHEMA),
     )
 
 

@@ -135,6 +135,19 @@ def quarantine_table(story: Story) -> StoryTable:
     return StoryTable("Quarantine by rule", ("table", "rule", "rows"), rows, note=note, text_columns=2)
 
 
+def accounting_table(story: Story) -> StoryTable:
+    """Per source: landed, bronze and where silver put every bronze row, each counted on its own."""
+    rows = [(record["source"], number(record["landed"]), number(record["bronze"]), number(record["applied"]),
+             number(record["quarantined"]), number(record["duplicate"]), number(record["silver_rows"]),
+             "yes" if record["balanced"] else "NO")
+            for record in story.accounting.to_dict("records")]
+    return StoryTable("Nothing lost: landed, bronze, silver", ("source", "landed", "bronze", "applied", "quarantined",
+                                                               "duplicate", "silver rows", "balanced"), rows,
+                      note="landed: records in the files, counted without Spark; applied: rows inserted or changes "
+                           "applied; duplicate: copies and changes that changed nothing. balanced: landed = bronze "
+                           "= applied + quarantined + duplicate.")
+
+
 def layers_table(story: Story) -> StoryTable:
     rows = [(record["layer"], number(record["tables"]), number(record["rows"]))
             for record in story.rows_per_layer.to_dict("records")]
@@ -143,7 +156,7 @@ def layers_table(story: Story) -> StoryTable:
 
 def story_tables(story: Story) -> list[StoryTable]:
     return [revenue_table(story), funnel_table(story), zero_results_table(story), error_peaks_table(story),
-            quarantine_table(story), layers_table(story)]
+            quarantine_table(story), accounting_table(story), layers_table(story)]
 
 
 def last_run_line(story: Story) -> str:
@@ -157,7 +170,8 @@ def last_run_line(story: Story) -> str:
 def whereabouts(settings: Settings) -> list[str]:
     return [f"Landing zone: {settings.paths.landing}",
             f"Tables: {settings.paths.lakehouse}/<layer>/<table>",
-            f"Catalog: {settings.paths.metastore} (spark.sql(\"SELECT * FROM gold.daily_sales\"))"]
+            f"Catalog: {settings.catalog_path or 'the metastore in spark.conf'} "
+            f"(spark.sql(\"SELECT * FROM gold.daily_sales\"))"]
 
 
 def print_story(console: Console, story: Story, settings: Settings) -> None:

@@ -115,6 +115,19 @@ def test_quarantine_layers_and_last_run(spark: SparkSession) -> None:
     assert rows(story.last_run(runs)) == [("r2", utc("2026-11-21 09:05"), 2, 1)]
 
 
+def test_accounting_balances_each_source_from_its_own_counts(spark: SparkSession) -> None:
+    table_rows = spark.createDataFrame([
+        ("bronze", "clickstream", 10), ("silver", "clickstream", 7), ("quarantine", "clickstream", 2),
+        ("bronze", "orders", 6), ("silver", "orders", 3), ("quarantine", "orders", 1), ("gold", "daily_sales", 5),
+    ], story.TABLE_ROWS_SCHEMA)
+    runs = spark.createDataFrame([("silver.clickstream", 4, 1), ("silver.clickstream", 3, 0), ("silver.orders", 4, 1),
+                                  ("gold.daily_sales", 5, 0)], "table string, rows_written bigint, rows_duplicate bigint")
+    landed = spark.createDataFrame([("clickstream", 10), ("orders", 7)], story.LANDED_SCHEMA)
+    # orders: a landed record is missing from bronze, so the source does not balance
+    assert rows(story.accounting(table_rows, runs, landed)) == [
+        ("clickstream", 10, 10, 7, 2, 1, 7, True), ("orders", 7, 6, 4, 1, 1, 3, False)]
+
+
 def test_summary_and_report_show_every_section(spark: SparkSession, settings: Settings, daily_sales: DataFrame,
                                                server_health_minute: DataFrame) -> None:
     told = story.tell_story(
@@ -125,6 +138,7 @@ def test_summary_and_report_show_every_section(spark: SparkSession, settings: Se
         runs=None,
         quarantined=spark.createDataFrame([("orders", ["status_is_known"])], story.QUARANTINED_SCHEMA),
         table_rows=spark.createDataFrame([("bronze", "orders", 10)], story.TABLE_ROWS_SCHEMA),
+        landed=spark.createDataFrame([("orders", 10)], story.LANDED_SCHEMA),
     )
     printed = io.StringIO()
     print_story(Console(file=printed, width=120), told, settings)
@@ -132,7 +146,8 @@ def test_summary_and_report_show_every_section(spark: SparkSession, settings: Se
     assert re.search(r"total\s+│\s+17 │\s+5 │\s+3 │\s+0 │\s+25 │", printed.getvalue())
     page = write_report(told, settings).read_text()
     for heading in ("Revenue by day and country", "Shopping funnel", "Searches with no results",
-                    "Server error-rate peaks", "Quarantine by rule", "Rows per layer", "Where the data is"):
+                    "Server error-rate peaks", "Quarantine by rule", "Nothing lost: landed, bronze, silver",
+                    "Rows per layer", "Where the data is"):
         assert f"<h2>{heading}" in page
     # one inline chart for revenue, funnel, searches, server traffic and quarantine; nothing fetched
     assert page.count('src="data:image/png;base64,') == 5
