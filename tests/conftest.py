@@ -1,6 +1,11 @@
-"""One SparkSession with Delta for the whole test run, fast settings, its own catalog and folders."""
+"""The test run's settings and its one SparkSession (pytest-spark's ``spark_session``, from pytest.ini).
+
+The test lakehouse sits at a fixed place, ``data/test/``, wiped when the run starts, because
+pytest.ini names its catalog; the settings point every path there.
+"""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,24 +14,25 @@ from pyspark.sql import SparkSession
 
 from lakehouse.lib import config, session
 
+REPO = Path(__file__).resolve().parent.parent
+TEST_ROOT = REPO / "data" / "test"
+
 
 @pytest.fixture(scope="session")
-def lake_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("lake")
+def lake_root() -> Path:
+    shutil.rmtree(TEST_ROOT, ignore_errors=True)
+    TEST_ROOT.mkdir(parents=True)
+    return TEST_ROOT
 
 
 @pytest.fixture(scope="session")
 def settings(lake_root: Path) -> config.Settings:
-    """The local settings, pointed at this run's temporary folders, with test-sized Spark."""
+    """The local settings, pointed at this run's folders, with test-sized Spark."""
     conf_dir = lake_root / "conf"
     conf_dir.mkdir()
     (conf_dir / "local.yaml").write_text(yaml.safe_dump({
-        "paths": {"landing": str(lake_root / "landing"), "lakehouse": str(lake_root / "lakehouse"),
-                  "metastore": str(lake_root / "metastore"), "report": str(lake_root / "report")},
-        "spark": {"master": "local[2]", "shuffle_partitions": 2, "jars_dir": ".jars",
-                  "conf": {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
-                           "spark.databricks.delta.snapshotPartitions": "2",
-                           "spark.default.parallelism": "2", "spark.driver.memory": "2g"}},
+        "paths": {name: str(lake_root / name) for name in ("landing", "lakehouse", "report", "logs")},
+        "spark": {"master": "local[2]", "shuffle_partitions": 2, "conf": {"spark.ui.showConsoleProgress": "false"}},
         "stream": {"trigger_interval": "1 second"},
         "privacy": {"require_key": False},
     }))
@@ -34,7 +40,11 @@ def settings(lake_root: Path) -> config.Settings:
 
 
 @pytest.fixture(scope="session")
-def spark(settings: config.Settings) -> SparkSession:
-    spark = session.start(settings)
-    yield spark
-    spark.stop()
+def spark(settings: config.Settings, spark_session: SparkSession) -> SparkSession:
+    """pytest-spark's session, once checked to be the session lib/session.py would start for ``settings``."""
+    for key, value in session.REQUIRED_CONF.items():
+        assert spark_session.conf.get(key) == value, f"pytest.ini spark_options: {key} should be {value}"
+    catalog = Path(settings.catalog_path)
+    warehouse = spark_session.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
+    assert Path(warehouse).resolve() == (catalog / "warehouse").resolve(), "pytest.ini: catalog of the test root"
+    return spark_session

@@ -15,7 +15,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import DataType, DateType, DecimalType, StructType, TimestampType
 
-LINEAGE = "_rescued string, _origin string, _ingested_at timestamp"
+LINEAGE = "_rescued string, _origin string, _ingested_at timestamp, _warnings array<string>"
 SILVER_SCHEMAS = {
     "clickstream": "event_id string, event_ts timestamp, event_type string, session_id string, "
                    "customer_id string, product_id string, order_id string, page_url string, referrer string, "
