@@ -9,7 +9,7 @@ ENV    ?= local
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run summary demo test clean
+.PHONY: help setup generate run summary demo graph diagrams test clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,10 +36,20 @@ run: setup ## Process everything that has landed: bronze, silver, quarantine
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)
 
-demo: setup ## Generate data, run the pipeline, print the summary (time and peak memory included)
+demo: setup ## Generate data, run the pipeline, draw the table graph, print the summary (time and memory included)
 	$(BIN)/lakehouse generate --env $(ENV)
 	$(BIN)/lakehouse run all --mode batch --env $(ENV)
+	$(BIN)/lakehouse graph --env $(ENV)
 	$(BIN)/lakehouse summary --env $(ENV)
+
+graph: setup ## Draw the declared table graph into data/report (TABLE=gold.daily_sales or LAYER=gold for a part)
+	$(BIN)/lakehouse graph --env $(ENV) $(if $(TABLE),--table $(TABLE)) $(if $(LAYER),--layer $(LAYER))
+
+diagrams: setup ## Redraw docs/architecture: the system pictures and the table graphs (needs Graphviz's dot)
+	@command -v dot >/dev/null || { echo "error: Graphviz's dot is not installed (apt-get install graphviz)"; exit 2; }
+	$(BIN)/python docs/architecture/system_diagram.py --out docs/architecture
+	$(BIN)/lakehouse graph --out docs/architecture --formats svg,mmd
+	for layer in bronze silver gold; do $(BIN)/lakehouse graph --layer $$layer --out docs/architecture --formats svg,mmd; done
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest

@@ -26,9 +26,10 @@ setup(
         "pandas>=2.2,<3",
         "pyarrow>=15",
         "matplotlib>=3.8",
+        "graphviz>=0.20",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25"],
+        "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1"],
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse.lib.cli:main"]},
 )

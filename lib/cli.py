@@ -116,6 +116,40 @@ def tables() -> None:
 
 
 @app.command()
+def graph(
+    env: str = ENV,
+    layer: str = typer.Option("", "--layer", help="Only this layer's tables, what they read and where rows go"),
+    table: str = typer.Option("", "--table", help="This table with everything upstream and downstream of it"),
+    out: Path = typer.Option(None, "--out", help="Folder to write to (default: paths.report)"),
+    formats: str = typer.Option("mmd,dot,svg,png", "--formats", help="Comma-separated: mmd, dot, svg, png"),
+) -> None:
+    """Draw the declared table graph: SVG and PNG (with Graphviz), Mermaid and DOT text."""
+    from lakehouse.lib import registry
+    from lakehouse.lib.graph import IMAGE_FORMATS, TEXT_FORMATS, can_render, table_graph, write_graph
+
+    if layer and table:
+        raise config.ConfigError("--layer and --table: give one of them")
+    chosen = [name.strip() for name in formats.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - {*TEXT_FORMATS, *IMAGE_FORMATS})
+    if unknown or not chosen:
+        raise config.ConfigError(f"--formats: {', '.join(unknown) or 'none given'}; choose from mmd, dot, svg, png")
+    drawn, name = table_graph(registry.select("all")), "tables"
+    try:
+        if table:
+            drawn, name = drawn.around(table), f"tables-{table}"
+        elif layer:
+            drawn, name = drawn.layer(layer), f"tables-{layer}"
+    except KeyError:
+        raise config.ConfigError(f"unknown table or layer '{table or layer}' (try `lakehouse tables`)") from None
+    folder = out or Path(load(env).paths.report)
+    for path in write_graph(drawn, folder, name, chosen):
+        console.print(f"Wrote {path}", highlight=False)
+    if not can_render() and set(chosen) & set(IMAGE_FORMATS):
+        console.print("Graphviz's dot is not installed, so no SVG or PNG: install graphviz (apt-get install graphviz, "
+                      "brew install graphviz) or paste the .mmd into any Mermaid viewer.", highlight=False)
+
+
+@app.command()
 def summary(env: str = ENV) -> None:
     """Revenue, funnel, empty searches, server errors, quarantine and rows per layer; also as an HTML report."""
     from lakehouse.lib import registry, session

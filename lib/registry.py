@@ -51,7 +51,8 @@ class Table:
 
     @property
     def grain(self) -> str:
-        return ((self.transform.__doc__ or "").strip().splitlines() or [""])[0]
+        """The first line of the transformation's docstring, as plain text (no ``literal`` marks)."""
+        return ((self.transform.__doc__ or "").strip().splitlines() or [""])[0].replace("``", "")
 
     @property
     def inputs(self) -> tuple[str, ...]:

@@ -17,7 +17,9 @@ from matplotlib.dates import DateFormatter, DayLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from lakehouse.lib import registry
 from lakehouse.lib.config import Settings
+from lakehouse.lib.graph import image, table_graph
 from lakehouse.lib.story import FUNNEL_STEPS, Story
 from lakehouse.lib.summary import (QUARANTINE_ROWS_SHOWN, StoryTable, accounting_table, error_peaks_table,
                                    funnel_table, last_run_line, layers_table, quarantine_table, revenue_table,
@@ -50,6 +52,7 @@ def write_report(story: Story, settings: Settings) -> Path:
         section(quarantine_table(story), quarantine_chart(story.quarantine_by_rule)),
         section(accounting_table(story), None),
         section(layers_table(story), None),
+        graph_section(),
     ]
     where = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in whereabouts(settings))
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Retail lakehouse summary</title>'
@@ -62,6 +65,16 @@ def write_report(story: Story, settings: Settings) -> Path:
     path = folder / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def graph_section() -> str:
+    """The declared table graph as an inline SVG image; a line saying how to get it where Graphviz is missing."""
+    drawn = image(table_graph(registry.select("all")))
+    picture = (f'<img alt="Table graph" src="data:image/svg+xml;base64,{base64.b64encode(drawn).decode("ascii")}">'
+               if drawn else '<p class="note">Install Graphviz to see the table graph here '
+                             "(<code>lakehouse graph</code> writes it as Mermaid text meanwhile).</p>")
+    return ("<section><h2>Table graph</h2>" + picture + '<p class="note">Drawn from the table declarations by '
+            "<code>lakehouse graph</code>: what reads what, and in red where rows leave the main path.</p></section>")
 
 
 def section(story_table: StoryTable, chart: Figure | None) -> str:

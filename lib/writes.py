@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import ClassVar, Iterator, Sequence
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -124,7 +124,13 @@ def applied_rows(planned: DataFrame, helpers: Sequence[str] = ()) -> DataFrame:
 
 
 class Write:
-    """A way of writing: ``plan`` marks each row's outcome, ``commit`` writes the applied ones."""
+    """A way of writing: ``plan`` marks each row's outcome, ``commit`` writes the applied ones.
+
+    ``unchanged_rows`` says what this write's unchanged rows are, for the run log's readers
+    and the table graph; empty when every row is applied.
+    """
+
+    unchanged_rows: ClassVar[str] = ""
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
         return batch.withColumn(OUTCOME, F.lit(APPLIED))
@@ -137,8 +143,12 @@ class Write:
         """The stored table's schema, given the transformation's output schema."""
         return output
 
+    def companion_names(self, name: str) -> tuple[str, ...]:
+        """Tables this write keeps beside its own table ``name``."""
+        return ()
+
     def companions(self, name: str, key: Sequence[str], output: StructType) -> dict[str, StructType]:
-        """Tables this write keeps beside its own, by name, with their schemas."""
+        """The companion tables by name, with their schemas."""
         return {}
 
 
@@ -169,6 +179,7 @@ class Overwrite(Write):
 class InsertNew(Write):
     """Events deduplicated by key across all runs: the first arrival wins, later copies are duplicates."""
 
+    unchanged_rows: ClassVar[str] = "duplicates"
     first_by: tuple[str, ...] = ("_ingested_at", "_origin")
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
@@ -192,11 +203,10 @@ class ApplyChanges(Write):
     the delete cannot bring the key back.
     """
 
+    unchanged_rows: ClassVar[str] = "superseded changes"
     sequence_by: str
     deleted_when: str | None = None
     tombstones: str | None = None
-
-    HELPERS = ("_is_delete", "_is_latest")
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
         spark, seq = batch.sparkSession, self.sequence_by
@@ -239,11 +249,12 @@ class ApplyChanges(Write):
                  .whenMatchedUpdateAll(f"s.`{seq}` > t.`{seq}`").whenNotMatchedInsertAll().execute())
         return _merge_counts(result).get("num_affected_rows", 0)
 
+    def companion_names(self, name: str) -> tuple[str, ...]:
+        return (f"{name.split('.')[0]}.{self.tombstones}",) if self.tombstones else ()
+
     def companions(self, name: str, key: Sequence[str], output: StructType) -> dict[str, StructType]:
-        if not self.tombstones:
-            return {}
-        layer = name.split(".")[0]
-        return {f"{layer}.{self.tombstones}": StructType([*(output[k] for k in key), output[self.sequence_by]])}
+        tombstone = StructType([*(output[k] for k in key), output[self.sequence_by]])
+        return {companion: tombstone for companion in self.companion_names(name)}
 
     def _tombstone_path(self, target: Target) -> str | None:
         if not self.tombstones:
@@ -262,6 +273,7 @@ class History(Write):
     changes nothing.
     """
 
+    unchanged_rows: ClassVar[str] = "versions already held"
     sequence_by: str
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:

@@ -147,7 +147,7 @@ def test_summary_and_report_show_every_section(spark: SparkSession, settings: Se
     page = write_report(told, settings).read_text()
     for heading in ("Revenue by day and country", "Shopping funnel", "Searches with no results",
                     "Server error-rate peaks", "Quarantine by rule", "Nothing lost: landed, bronze, silver",
-                    "Rows per layer", "Where the data is"):
+                    "Rows per layer", "Table graph", "Where the data is"):
         assert f"<h2>{heading}" in page
     # one inline chart for revenue, funnel, searches, server traffic and quarantine; nothing fetched
     assert page.count('src="data:image/png;base64,') == 5
