@@ -61,7 +61,7 @@ def comparisons(settings: Settings, pairs: int, console: Console) -> list[Compar
     ingest, gold = landing_zone(settings, INGEST_DATA, console), landing_zone(settings, GOLD_DATA, console)
     spark = session.start(settings)
     try:
-        return [bronze_ingest.measure(spark, ingest, pairs, console),
+        return [*bronze_ingest.measure(spark, ingest, pairs, console),
                 silver_rules.measure(spark, ingest, pairs, console),
                 gold_refresh.measure(spark, gold, pairs, console)]
     finally:
@@ -69,7 +69,7 @@ def comparisons(settings: Settings, pairs: int, console: Console) -> list[Compar
 
 
 def data_sets() -> str:
-    return f"figures 1–2: `{INGEST_DATA}`; figure 3: `{GOLD_DATA}`"
+    return f"figures 1–3: `{INGEST_DATA}`; figure 4: `{GOLD_DATA}`"
 
 
 def main() -> None:

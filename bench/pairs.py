@@ -29,7 +29,7 @@ class Comparison:
     title: str
     baseline: str
     candidate: str
-    target: float
+    target: float | None  # None: reported for comparison, with no target of its own
     baseline_seconds: tuple[float, ...]
     candidate_seconds: tuple[float, ...]
     notes: tuple[str, ...] = ()
@@ -43,8 +43,8 @@ class Comparison:
         return statistics.median(self.ratios)
 
     @property
-    def passed(self) -> bool:
-        return self.median_ratio <= self.target
+    def passed(self) -> bool | None:
+        return None if self.target is None else self.median_ratio <= self.target
 
 
 def seconds(side: Side, pair: int) -> float:

@@ -34,9 +34,11 @@ class BenchRun:
 
 def comparison_row(number: int, figure: Comparison) -> str:
     ratios = figure.ratios
-    return (f"| {number} | {figure.title} | ≤ {figure.target:.2f}x | {figure.median_ratio:.2f}x "
+    target = "—" if figure.target is None else f"≤ {figure.target:.2f}x"
+    result = {None: "—", True: "PASS", False: "MISS"}[figure.passed]
+    return (f"| {number} | {figure.title} | {target} | {figure.median_ratio:.2f}x "
             f"| {min(ratios):.2f}–{max(ratios):.2f}x | {statistics.median(figure.baseline_seconds):.1f} s "
-            f"| {statistics.median(figure.candidate_seconds):.1f} s | {'PASS' if figure.passed else 'MISS'} |")
+            f"| {statistics.median(figure.candidate_seconds):.1f} s | {result} |")
 
 
 def comparison_notes(number: int, figure: Comparison) -> list[str]:

@@ -1,4 +1,4 @@
-"""Figure 2: silver with every rule and the quarantine split vs the same silver without rules.
+"""Figure 3: silver with every rule and the quarantine split vs the same silver without rules.
 
 Both sides read the same, already built ``bronze.clickstream`` (copied into a fresh
 lakehouse each time) and run ``silver.clickstream`` in batch mode. The candidate is the

@@ -101,7 +101,7 @@ def run(
     pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)
     with console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
         runs = run_tables(pipeline, tables, mode.value,
-                          on_done=lambda r: status.update(f"{r.table} done; running the next table"))
+                          on_done=lambda r: status.update(f"{r.table} done; running what it unblocked"))
     print_run(console, runs)
     console.print(f"run {pipeline.run_id}: {footprint.measure(pipeline.spark, started)}")
 

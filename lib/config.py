@@ -52,6 +52,10 @@ class Stream(Strict):
     max_records_per_trigger: int = Field(500_000, ge=1)
 
 
+class Batch(Strict):
+    parallel_tables: int = Field(1, ge=1, description="Tables run at once in batch mode, once their inputs are done")
+
+
 class Privacy(Strict):
     pseudonym_key_env: str = "LAKEHOUSE_PSEUDONYM_KEY"
     require_key: bool = Field(True, description="False only where a fixed development key is acceptable")
@@ -66,6 +70,7 @@ class Settings(Strict):
     paths: Paths
     spark: Spark = Spark()
     stream: Stream = Stream()
+    batch: Batch = Batch()
     privacy: Privacy = Privacy()
     quality: Quality = Quality()
 

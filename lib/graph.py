@@ -4,8 +4,8 @@ and where rows leave the main path.
 A node is a landing folder or a table (with its grain and key); an edge says what reads
 what. The error paths have their own style: rows failing a rule go to the table's
 quarantine, deletes leave tombstones, and the duplicates or superseded changes a write
-recognises are counted in ``ops.runs`` (a loop on the table: they are not stored). The same graph renders as Graphviz (SVG, PNG) and
-as Mermaid text for GitHub.
+recognises are counted in ``ops.runs`` (a loop on the table: they are not stored). The
+same graph renders as Graphviz (SVG, PNG) and as Mermaid text for GitHub.
 
 >>> graph = table_graph(registry.select("all")).around("gold.daily_sales")  # doctest: +SKIP
 >>> [path.name for path in write_graph(graph, Path("data/report"), "tables-gold.daily_sales")]  # doctest: +SKIP

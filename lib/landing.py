@@ -26,6 +26,9 @@ LINE_SCHEMA = StructType([
     StructField("_ingested_at", TimestampType()),
 ])
 
+# Spark's corrupt-record column of the JSON parse; a name no source announces.
+NOT_AN_OBJECT = "_lakehouse_not_an_object"
+
 # The Debezium envelope of change events; ``source``, ``before`` and ``after`` stay JSON text in bronze.
 CHANGE_ENVELOPE = (
     Field("op", required=True),
@@ -87,10 +90,24 @@ def json_object(text: Column) -> Column:
 
 
 def json_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
-    """JSON Lines: one object per line."""
-    fields = json_object(F.col("_raw"))
-    error = F.when(fields.isNull(), F.lit("not a JSON object"))
-    return _records(lines, fields, known, error)
+    """JSON Lines: one object per line.
+
+    Each line is parsed once, into a struct of the announced fields plus Spark's corrupt-record
+    column (set when the line is no JSON object). Only a line whose keys include one no one
+    announced is parsed again, as a map, for ``_rescued``. The struct is a column of its own
+    first: selected field by field in one projection, Spark would parse the line once per field.
+    """
+    schema = StructType([*(StructField(name, StringType()) for name in known),
+                         StructField(NOT_AN_OBJECT, StringType())])
+    parsed = lines.withColumn("_parsed", F.from_json("_raw", schema, {"columnNameOfCorruptRecord": NOT_AN_OBJECT}))
+    unannounced = F.array_except(F.json_object_keys("_raw"), F.array(*[F.lit(name) for name in known]))
+    return parsed.select(
+        *[F.col(f"_parsed.`{name}`").alias(name) for name in known],
+        F.when(F.size(unannounced) > 0, rescued(json_object(F.col("_raw")), known)).alias("_rescued"),
+        F.when(F.col("_parsed").isNull() | F.col(f"_parsed.`{NOT_AN_OBJECT}`").isNotNull(),
+               F.lit("not a JSON object")).alias("_parse_error"),
+        "_raw", "_origin", "_ingested_at",
+    )
 
 
 def csv_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:

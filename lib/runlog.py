@@ -1,13 +1,15 @@
 """The run log: ``ops.runs`` (one row per table per run) and ``ops.dq_results`` (per run and rule)."""
 from __future__ import annotations
 
+import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Sequence
 from datetime import datetime, timezone
+from typing import Iterator, Sequence
 
 from pyspark.sql import SparkSession
-from pyspark.sql.types import (DoubleType, LongType, StringType, StructField, StructType,
+from pyspark.sql.types import (DoubleType, LongType, MapType, StringType, StructField, StructType,
                                TimestampType)
 
 from lakehouse.lib import catalog
@@ -16,6 +18,10 @@ from lakehouse.lib.rules import Rule
 
 RUNS = "ops.runs"
 DQ_RESULTS = "ops.dq_results"
+# Where a table's time goes: creating or checking its tables in the catalog, reading and checking
+# its input (rules counted), planning its write (and counting outcomes), writing both sides.
+# What a run's time holds besides these is "other": starting the query, offsets, the checkpoint.
+PHASES = ("catalog", "check", "plan", "write")
 
 RUNS_SCHEMA = StructType([
     StructField("run_id", StringType(), False),
@@ -31,6 +37,7 @@ RUNS_SCHEMA = StructType([
     StructField("rows_duplicate", LongType(), False),
     StructField("status", StringType(), False),
     StructField("error", StringType(), True),
+    StructField("phase_seconds", MapType(StringType(), DoubleType()), True),
 ])
 DQ_SCHEMA = StructType([
     StructField("run_id", StringType(), False),
@@ -65,6 +72,25 @@ class TableRun:
     error: str | None = None
     failure: Exception | None = None  # what stopped a micro-batch, as raised inside it
     finished_at: datetime | None = None
+    phase_seconds: Counter = field(default_factory=Counter)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Add the time the block takes to ``phase`` (one of ``PHASES``)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phase_seconds[phase] += time.perf_counter() - started
+
+    @property
+    def seconds(self) -> float:
+        return ((self.finished_at or now()) - self.started_at).total_seconds()
+
+    @property
+    def other_seconds(self) -> float:
+        """The run's time outside its phases: starting the query, offsets, the checkpoint."""
+        return max(0.0, self.seconds - sum(self.phase_seconds.values()))
 
     def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
         self.batches += 1
@@ -79,6 +105,7 @@ class TableRun:
         self.started_at = now()
         self.batches = self.rows_read = self.rows_written = self.rows_quarantined = self.rows_duplicate = 0
         self.failures = Counter()
+        self.phase_seconds = Counter()
 
     def finish(self) -> None:
         self.finished_at = now()
@@ -86,10 +113,10 @@ class TableRun:
 
 def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) -> None:
     """Append one row per table run and one per rule (zero failures included, so trends have no gaps)."""
-    rows = [(run.run_id, run.table, run.mode, run.started_at, run.finished_at or now(),
-             ((run.finished_at or now()) - run.started_at).total_seconds(), run.batches, run.rows_read,
-             run.rows_written, run.rows_quarantined, run.rows_duplicate,
-             "failed" if run.error else "succeeded", run.error)
+    rows = [(run.run_id, run.table, run.mode, run.started_at, run.finished_at or now(), run.seconds,
+             run.batches, run.rows_read, run.rows_written, run.rows_quarantined, run.rows_duplicate,
+             "failed" if run.error else "succeeded", run.error,
+             {**run.phase_seconds, "other": run.other_seconds})
             for run in runs]
     runs_path = catalog.ensure(spark, settings, RUNS, RUNS_SCHEMA)
     spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(runs_path)

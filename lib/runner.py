@@ -9,6 +9,7 @@ run log records what happened.
 """
 from __future__ import annotations
 
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
@@ -126,27 +127,30 @@ class Pipeline:
         the upstream changes touch are recomputed and replaced; otherwise (or with
         ``full_refresh``) the whole table is.
         """
-        self.prepare(table)
+        with run.timed("catalog"):
+            self.prepare(table)
         path = self.settings.table_path(table.name)
         paths = {name: self.settings.table_path(name) for name in table.inputs}
-        inputs = {name: self.spark.read.format("delta").load(input_path) for name, input_path in paths.items()}
-        now = incremental.input_versions(self.spark, paths)
-        seen = None if self.full_refresh else incremental.versions_seen(self.spark, path)
-        if seen == now:
-            run.add(0, 0, 0, 0, {})
-            return
-        replace_where = None
-        if table.refresh and seen is not None and set(seen) == set(now):
-            changed = {name: incremental.changes_since(self.spark, paths[name], seen[name], now[name])
-                       for name in paths}
-            touched = table.refresh.touched(incremental.Changes(changed, inputs))
-            column_type = self.stored_schema(table)[table.refresh.column].dataType
-            replace_where = incremental.touched_predicate(touched, table.refresh.column, column_type)
+        with run.timed("plan"):
+            inputs = {name: self.spark.read.format("delta").load(input_path) for name, input_path in paths.items()}
+            now = incremental.input_versions(self.spark, paths)
+            seen = None if self.full_refresh else incremental.versions_seen(self.spark, path)
+            if seen == now:
+                run.add(0, 0, 0, 0, {})
+                return
+            replace_where = None
+            if table.refresh and seen is not None and set(seen) == set(now):
+                changed = {name: incremental.changes_since(self.spark, paths[name], seen[name], now[name])
+                           for name in paths}
+                touched = table.refresh.touched(incremental.Changes(changed, inputs))
+                column_type = self.stored_schema(table)[table.refresh.column].dataType
+                replace_where = incremental.touched_predicate(touched, table.refresh.column, column_type)
         target = Target(path, table.key, table.name, 0, replace_where, incremental.metadata(now))
         self._plain_batch(table, list(inputs.values()), target, run, where=replace_where)
 
     def start(self, table: Table, mode: Mode, run: runlog.TableRun) -> StreamingQuery:
-        self.prepare(table)
+        with run.timed("catalog"):
+            self.prepare(table)
         writer = (self.read(table).writeStream
                   .queryName(table.name)
                   .option("checkpointLocation", self.settings.checkpoint_path(table.name))
@@ -180,7 +184,8 @@ class Pipeline:
         out = self.valid_rows(table, self.output(table, *inputs))
         if where:
             out = out.where(where)
-        written = table.write.commit(table.write.plan(out, target), target)
+        with run.timed("write"):
+            written = table.write.commit(table.write.plan(out, target), target)
         run.add(written, written, 0, 0, {})
 
     def _checked_batch(self, table: Table, batch: DataFrame, target: Target, run: runlog.TableRun) -> None:
@@ -195,18 +200,22 @@ class Pipeline:
         checked = with_results(self.output(table, observed), table.rules).persist()
         planned: DataFrame | None = None
         try:
-            counts = _rule_counts(checked, table)
+            with run.timed("check"):
+                counts = _rule_counts(checked, table)
             broken = [rule.name for rule in table.rules if rule.action == "fail" and counts[rule.name]]
             if broken:
                 raise RuleViolation(f"{table.name}: rule {', '.join(broken)} failed; nothing written")
-            valid = self.valid_rows(table, checked.where(~is_quarantined()))
-            planned = table.write.plan(valid, target).persist()
-            account = Account(read.get["rows"], counts["_quarantined"], *_outcome_counts(planned))
+            with run.timed("plan"):
+                valid = self.valid_rows(table, checked.where(~is_quarantined()))
+                planned = table.write.plan(valid, target).persist()
+                account = Account(read.get["rows"], counts["_quarantined"], *_outcome_counts(planned))
             account.check(table.name)
-            if account.quarantined:
-                append(self.quarantine_rows(checked), self.settings.table_path(f"quarantine.{table.short_name}"),
-                       f"{table.name}:quarantine", target.batch_id)
-            table.write.commit(planned, target)
+            with run.timed("write"):
+                if account.quarantined:
+                    append(self.quarantine_rows(checked),
+                           self.settings.table_path(f"quarantine.{table.short_name}"),
+                           f"{table.name}:quarantine", target.batch_id)
+                table.write.commit(planned, target)
             failures = {rule.name: counts[rule.name] for rule in table.rules}
             run.add(account.read, account.applied, account.quarantined, account.unchanged, failures)
         finally:
@@ -257,7 +266,7 @@ def _outcome_counts(planned: DataFrame) -> tuple[int, int]:
 
 def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
                on_done: Callable[[runlog.TableRun], None] = lambda run: None) -> list[runlog.TableRun]:
-    """Batch: each table in dependency order until it has caught up. Stream: all at once, until stopped."""
+    """Batch: each table once the tables it reads have caught up, several at once. Stream: all at once."""
     runs = [runlog.TableRun(pipeline.run_id, table.name, mode, table.rules) for table in tables]
     if mode == "stream":
         rebuilt = [table.name for table in tables if not table.is_stream]
@@ -267,26 +276,61 @@ def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
             pipeline.start(table, mode, run)
         pipeline.spark.streams.awaitAnyTermination()
         return runs
-    done: list[runlog.TableRun] = []
-    try:
-        for table, run in zip(tables, runs):
-            done.append(run)
-            run.started_at = runlog.now()
-            try:
-                if table.is_stream:
-                    pipeline.start(table, mode, run).awaitTermination()
-                else:
-                    pipeline.rebuild(table, run)
-            except Exception as error:  # recorded below, then re-raised for the command line to report
-                cause = run.failure or error
-                run.error = (str(cause).splitlines() or [type(cause).__name__])[0][:1000]
-                if cause is error:
-                    raise
-                raise cause from error
-            finally:
-                run.finish()
-            on_done(run)
-    finally:
-        runlog.record(pipeline.spark, pipeline.settings, done)
+    _run_batch(pipeline, list(zip(tables, runs)), on_done)
     return runs
 
+
+def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
+               on_done: Callable[[runlog.TableRun], None]) -> None:
+    """Start each table once every chosen table it reads is done, ``batch.parallel_tables`` at a time.
+
+    After a failure no further table starts; the running ones finish, every started run is
+    logged, and the first failure is raised.
+    """
+    chosen = {table.name for table, _ in pending}
+    finished: set[str] = set()
+    started: list[runlog.TableRun] = []
+    failure: BaseException | None = None
+    limit = pipeline.settings.batch.parallel_tables
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="table") as pool:
+        running: dict[Future, tuple[Table, runlog.TableRun]] = {}
+        try:
+            while pending or running:
+                ready = [(t, r) for t, r in pending if all(i in finished or i not in chosen for i in t.inputs)]
+                for table, run in ready[:limit - len(running)] if failure is None else []:
+                    pending.remove((table, run))
+                    started.append(run)
+                    running[pool.submit(_run_table, pipeline, table, run)] = (table, run)
+                if not running:
+                    break
+                completed, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in completed:
+                    table, run = running.pop(future)
+                    if future.exception() is None:
+                        finished.add(table.name)
+                        on_done(run)
+                    elif failure is None:
+                        failure = future.exception()
+        finally:
+            runlog.record(pipeline.spark, pipeline.settings, started)
+    if failure is not None:
+        raise failure
+
+
+def _run_table(pipeline: Pipeline, table: Table, run: runlog.TableRun) -> None:
+    """One table in batch mode until it has caught up, in a scheduler pool of its own."""
+    pipeline.spark.sparkContext.setLocalProperty("spark.scheduler.pool", table.name)
+    run.started_at = runlog.now()
+    try:
+        if table.is_stream:
+            pipeline.start(table, "batch", run).awaitTermination()
+        else:
+            pipeline.rebuild(table, run)
+    except Exception as error:  # recorded on the run, then re-raised for the command line to report
+        cause = run.failure or error
+        run.error = (str(cause).splitlines() or [type(cause).__name__])[0][:1000]
+        if cause is error:
+            raise
+        raise cause from error
+    finally:
+        run.finish()

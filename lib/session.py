@@ -19,6 +19,8 @@ REQUIRED_CONF = {
     "spark.sql.files.ignoreCorruptFiles": "true",
     # JSON objects with a repeated key keep the last value rather than failing the batch.
     "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+    # Tables that run at once share the cores fairly, each in a pool of its own.
+    "spark.scheduler.mode": "FAIR",
 }
 
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.registry import Landing, Table
-from lakehouse.lib.runlog import TableRun
+from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
 
 QUARANTINE_ROWS_SHOWN = 15
@@ -39,11 +39,13 @@ def print_generation(console: Console, summary: GenerationSummary, landing: str)
 
 
 def print_run(console: Console, runs: Iterable[TableRun]) -> None:
-    table = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "seconds")
+    """Rows per table, and where each table's seconds went (``runlog.PHASES`` and the rest)."""
+    table = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "seconds",
+                   *PHASES, "other")
     for run in runs:
-        seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
         table.add_row(run.table, str(run.batches), f"{run.rows_read:,}", f"{run.rows_written:,}",
-                      f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", f"{seconds:.1f}")
+                      f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", f"{run.seconds:.1f}",
+                      *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
     console.print(table)
 
 

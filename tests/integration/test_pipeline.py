@@ -111,7 +111,8 @@ def test_a_real_export_arrives_in_silver_with_empty_cells_null_and_values_intact
     assert (rows["C99101"].phone, rows["C99101"].birth_date, rows["C99101"].postal_code) == (None, None, None)
     assert rows["C99101"].city == keyed("Washington, D.C.")
     assert (rows["C99102"].first_name, rows["C99102"].city) == (keyed('Bob "Bobby"'), keyed("Austin\nTexas"))
-    assert (rows["C99103"].country, rows["C99103"].marketing_opt_in, rows["C99103"].city) == ("DE", True, keyed("Köln"))
+    reordered = rows["C99103"]
+    assert (reordered.country, reordered.marketing_opt_in, reordered.city) == ("DE", True, keyed("Köln"))
     empty_key = spark.table("quarantine.customers").where(REAL_EXPORT).collect()
     assert [(row.customer_id, row.failed_rules) for row in empty_key] == [(None, ["customer_id_is_present"])]
 
@@ -170,6 +171,13 @@ def test_run_log_has_a_row_per_table_and_a_result_per_rule(spark: SparkSession, 
     reviews = spark.table("ops.dq_results").where("run_id = 'first' AND `table` = 'silver.reviews'")
     failed = {r.rule: r.rows_failed for r in reviews.collect()}
     assert failed["rating_is_integer"] >= 1 and failed["rating_between_1_and_5"] >= 1
+
+
+def test_the_run_log_says_where_each_checked_tables_time_went(spark: SparkSession, first_run: dict) -> None:
+    run = spark.table("ops.runs").where("run_id = 'first' AND `table` = 'silver.reviews'").first()
+    assert set(run.phase_seconds) == {"catalog", "check", "plan", "write", "other"}
+    assert all(run.phase_seconds[phase] > 0 for phase in ("catalog", "check", "plan", "write"))
+    assert sum(run.phase_seconds.values()) == pytest.approx(run.seconds, abs=0.01)
 
 
 def versions(spark: SparkSession, settings: Settings) -> dict[str, int]:

@@ -21,7 +21,8 @@ from lakehouse.lib.config import Settings
 from .conftest import land
 
 REPO = Path(__file__).resolve().parents[2]
-REQUEST = '203.0.113.{n} - - [20/Nov/2026:10:{minute:02d}:0{n} +0000] "GET /p/{n} HTTP/1.1" {status} 512 "-" "agent" 0.1'
+REQUEST = ('203.0.113.{n} - - [20/Nov/2026:10:{minute:02d}:0{n} +0000] "GET /p/{n} HTTP/1.1" {status} 512 "-" '
+           '"agent" 0.1')
 LOG_LINES = [REQUEST.format(n=1, minute=15, status=200), REQUEST.format(n=2, minute=15, status=503),
              REQUEST.format(n=3, minute=16, status=200), "not an access log line"]
 

@@ -27,6 +27,31 @@ def test_a_line_that_is_not_a_json_object_is_kept_with_the_reason(lines: Lines, 
     assert (row._raw, row._parse_error, row.event_id) == (raw, "not a JSON object", None)
 
 
+@pytest.mark.parametrize("raw, event_id, rescued", [
+    ('{"event_id": "E1", "event_id": "E2"}', "E2", None),
+    ('{"Event_ID": "E1"}', None, {"Event_ID": "E1"}),
+    ('{"event_id": null}', None, None),
+    ('{}', None, None),
+    ('  {"event_id": "E1", "n": 12.50}  ', "E1", {"n": "12.5"}),
+])
+def test_json_objects_of_every_shape_parse_without_a_reason(lines: Lines, raw: str, event_id: str | None,
+                                                            rescued: dict | None) -> None:
+    row = json_records(lines(raw), ["event_id"]).first()
+    assert (row.event_id, row._parse_error) == (event_id, None)
+    assert (json.loads(row._rescued) if row._rescued else None) == rescued
+
+
+@pytest.mark.parametrize("raw", ["null", '"E1"', '[{"event_id": "E1"}]'])
+def test_json_that_is_not_an_object_is_kept_with_the_reason(lines: Lines, raw: str) -> None:
+    row = json_records(lines(raw), ["event_id"]).first()
+    assert (row._raw, row._parse_error, row.event_id, row._rescued) == (raw, "not a JSON object", None, None)
+
+
+def test_each_json_line_is_parsed_into_its_fields_once(lines: Lines) -> None:
+    plan = json_records(lines('{"a": "1"}'), ["a", "b", "c"])._jdf.queryExecution().optimizedPlan().toString()
+    assert plan.count("from_json(StructField") == 1
+
+
 COMBINED = ('203.0.113.7 - - [20/Nov/2026:10:15:30 +0000] "GET /product/P00042 HTTP/1.1" 200 5123 '
             '"https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64)" 0.123')
 

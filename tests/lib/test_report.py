@@ -121,7 +121,8 @@ def test_accounting_balances_each_source_from_its_own_counts(spark: SparkSession
         ("bronze", "orders", 6), ("silver", "orders", 3), ("quarantine", "orders", 1), ("gold", "daily_sales", 5),
     ], story.TABLE_ROWS_SCHEMA)
     runs = spark.createDataFrame([("silver.clickstream", 4, 1), ("silver.clickstream", 3, 0), ("silver.orders", 4, 1),
-                                  ("gold.daily_sales", 5, 0)], "table string, rows_written bigint, rows_duplicate bigint")
+                                  ("gold.daily_sales", 5, 0)],
+                                 "table string, rows_written bigint, rows_duplicate bigint")
     landed = spark.createDataFrame([("clickstream", 10), ("orders", 7)], story.LANDED_SCHEMA)
     # orders: a landed record is missing from bronze, so the source does not balance
     assert rows(story.accounting(table_rows, runs, landed)) == [

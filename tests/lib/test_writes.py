@@ -177,7 +177,8 @@ def test_history_plans_versions_it_holds_as_unchanged(spark: SparkSession, tmp_p
 
     write = History(sequence_by="updated_at")
     path = str(tmp_path / "customers")
-    spark.createDataFrame([], write.schema(spark.createDataFrame([], CUSTOMERS).schema)).write.format("delta").save(path)
+    history_schema = write.schema(spark.createDataFrame([], CUSTOMERS).schema)
+    spark.createDataFrame([], history_schema).write.format("delta").save(path)
     apply(spark, write, path, [("C1", "Austin", datetime(2026, 11, 1))], CUSTOMERS, 0, ("customer_id",))
     batch = spark.createDataFrame([("C1", "Austin", datetime(2026, 11, 1)), ("C1", "Boston", datetime(2026, 11, 3)),
                                    ("C1", "Boston", datetime(2026, 11, 3))], CUSTOMERS)

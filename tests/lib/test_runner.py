@@ -1,0 +1,84 @@
+"""Batch runs: each table starts once the chosen tables it reads are done, several at once, and stops on a failure."""
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from lakehouse.lib import runlog, runner
+from lakehouse.lib.registry import Landing, Table
+
+TABLES = [
+    Table("bronze.a", lambda df: df, Landing("a")),
+    Table("bronze.b", lambda df: df, Landing("b")),
+    Table("silver.a", lambda df: df, "bronze.a"),
+    Table("silver.b", lambda df: df, "bronze.b"),
+    Table("gold.ab", lambda *dfs: dfs[0], ("silver.a", "silver.b")),
+]
+
+
+class Recorder:
+    """Stands in for running a table: notes when it starts and ends, and how many run at once."""
+
+    def __init__(self, failing: str = "") -> None:
+        self.events: list[tuple[str, str]] = []
+        self.running = self.most_at_once = 0
+        self.failing = failing
+        self.lock = threading.Lock()
+
+    def __call__(self, pipeline: object, table: Table, run: runlog.TableRun) -> None:
+        with self.lock:
+            self.events.append(("start", table.name))
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+            self.events.append(("end", table.name))
+        if table.name == self.failing:
+            raise RuntimeError(f"{table.name} broke")
+
+
+@pytest.fixture
+def logged(monkeypatch: pytest.MonkeyPatch) -> list:
+    recorded: list = []
+    monkeypatch.setattr(runlog, "record", lambda spark, settings, runs: recorded.extend(run.table for run in runs))
+    return recorded
+
+
+def pipeline(parallel: int) -> SimpleNamespace:
+    return SimpleNamespace(run_id="r", spark=None, settings=SimpleNamespace(batch=SimpleNamespace(
+        parallel_tables=parallel)))
+
+
+def test_a_table_starts_only_after_the_tables_it_reads(monkeypatch: pytest.MonkeyPatch, logged: list) -> None:
+    recorder = Recorder()
+    monkeypatch.setattr(runner, "_run_table", recorder)
+    runner.run_tables(pipeline(4), TABLES, "batch")
+    position = {event: number for number, event in enumerate(recorder.events)}
+    for table in TABLES:
+        for source in table.inputs:
+            assert position[("end", source)] < position[("start", table.name)], (source, table.name)
+    assert recorder.most_at_once == 2, "the two bronze tables, then the two silver tables, ran side by side"
+    assert sorted(logged) == sorted(t.name for t in TABLES)
+
+
+def test_no_more_tables_at_once_than_configured(monkeypatch: pytest.MonkeyPatch, logged: list) -> None:
+    recorder = Recorder()
+    monkeypatch.setattr(runner, "_run_table", recorder)
+    runner.run_tables(pipeline(1), TABLES, "batch")
+    assert recorder.most_at_once == 1
+    assert [name for kind, name in recorder.events if kind == "start"] == [t.name for t in TABLES]
+
+
+def test_after_a_failure_nothing_starts_and_the_failure_is_raised(monkeypatch: pytest.MonkeyPatch,
+                                                                  logged: list) -> None:
+    recorder = Recorder(failing="silver.a")
+    monkeypatch.setattr(runner, "_run_table", recorder)
+    with pytest.raises(RuntimeError, match="silver.a broke"):
+        runner.run_tables(pipeline(4), TABLES, "batch")
+    started = {name for kind, name in recorder.events if kind == "start"}
+    assert "gold.ab" not in started
+    assert set(logged) == started, "every started run is logged, the failed one included"
