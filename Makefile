@@ -68,7 +68,7 @@ test: setup ## Run the test suite
 package: setup ## Build dist/: the wheel, the same as a --py-files zip, the job scripts, conf, --packages args
 	rm -rf $(DIST)
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir $(DIST) .
-	@# pyspark puts only the .zip, .egg and .jar files of --py-files on sys.path; a wheel is a zip of the package.
+	@# pyspark puts only .zip, .egg and .jar files of --py-files on sys.path; a wheel is a zip of the package.
 	for wheel in $(DIST)/*.whl; do cp $$wheel $${wheel%.whl}.zip; done
 	mkdir -p $(DIST)/jobs $(DIST)/conf
 	cp $$(find jobs -maxdepth 1 -name '*.py' ! -name '__init__.py') $(DIST)/jobs/

@@ -127,10 +127,10 @@ def load(env: str = "local", conf: Traversable | None = None) -> Settings:
     """Read ``<env>.yaml`` from ``conf`` (default: ``conf_dir()``), apply environment overrides, validate."""
     conf = conf_dir() if conf is None else conf
     if not conf.is_dir():
-        raise ConfigError(f"no configuration folder {conf}: set {CONF_VARIABLE} to a folder of <env>.yaml files")
+        raise ConfigError(f"no configuration folder {conf}: set {CONF_VARIABLE} to a folder of <env>.yaml")
     path = conf / f"{env}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.name.removesuffix(".yaml") for p in conf.iterdir() if p.name.endswith(".yaml")))
+        known = ", ".join(sorted(p.name[:-5] for p in conf.iterdir() if p.name.endswith(".yaml")))
         raise ConfigError(f"no configuration '{env}': {path} does not exist (known: {known})")
     try:
         raw = yaml.safe_load(path.read_text()) or {}

@@ -35,7 +35,7 @@ def read(pom: Path = POM) -> SparkPackages:
         root = ElementTree.parse(pom).getroot()
     except (OSError, ElementTree.ParseError) as error:
         raise ConfigError(f"{pom}: cannot read the JVM dependencies ({error})") from None
-    properties = {child.tag.split("}")[1]: child.text or "" for child in root.find("m:properties", NS) or []}
+    properties = {child.tag.split("}")[1]: child.text or "" for child in root.findall("m:properties/*", NS)}
 
     def text(element: ElementTree.Element, tag: str) -> str:
         value = element.findtext(f"m:{tag}", "", NS).strip()

@@ -60,5 +60,5 @@ def workdir(tmp_path: Path) -> Path:
 
 def command_env(venv: Path, **extra: str) -> dict[str, str]:
     """A clean environment: the virtualenv first on PATH, Java, and nothing of the repository's."""
-    return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "JAVA_HOME": JAVA_HOME, "HOME": os.environ.get("HOME", "/tmp"),
-            "COLUMNS": "200", **extra}
+    return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "JAVA_HOME": JAVA_HOME,
+            "HOME": os.environ.get("HOME", "/tmp"), "COLUMNS": "200", **extra}

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 def installed(venv: Path, workdir: Path, *args: str, timeout: int = 120,
               **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(venv / "bin" / "lakehouse"), *args], cwd=workdir, capture_output=True, text=True,
-                          timeout=timeout, env=command_env(venv, **env))
+    return subprocess.run([str(venv / "bin" / "lakehouse"), *args], cwd=workdir, capture_output=True,
+                          text=True, timeout=timeout, env=command_env(venv, **env))
 
 
 def one_error_line(done: subprocess.CompletedProcess) -> str:
@@ -39,17 +39,19 @@ def test_an_unknown_env_names_the_packaged_conf_folder(venv: Path, workdir: Path
     assert done.returncode == 2
     packaged = venv / "lib" / "python3.11" / "site-packages" / "lakehouse" / "conf"
     assert one_error_line(done) == (
-        f"error: no configuration 'staging': {packaged}/staging.yaml does not exist (known: dev, local, prod)")
+        f"error: no configuration 'staging': {packaged}/staging.yaml does not exist "
+        "(known: dev, local, prod)")
 
 
 def test_a_conf_folder_in_the_environment_wins(venv: Path, workdir: Path) -> None:
     conf = workdir / "conf"
     conf.mkdir()
-    (conf / "prod.yaml").write_text("paths:\n  landing: s3a://elsewhere/landing\n  lakehouse: s3a://elsewhere/lake\n"
-                                    "  report: report\n  logs: logs\n")
+    (conf / "prod.yaml").write_text("paths:\n  landing: s3a://elsewhere/landing\n"
+                                    "  lakehouse: s3a://elsewhere/lake\n  report: report\n  logs: logs\n")
     done = installed(venv, workdir, "generate", "--env", "prod", LAKEHOUSE_CONF=str(conf))
     assert done.returncode == 2
-    assert one_error_line(done) == "error: paths.landing: generate writes local files, not s3a://elsewhere/landing"
+    assert one_error_line(done) == (
+        "error: paths.landing: generate writes local files, not s3a://elsewhere/landing")
 
 
 def test_a_missing_conf_folder_is_one_line(venv: Path, workdir: Path) -> None:
@@ -63,7 +65,8 @@ def test_the_installed_package_generates_and_runs_a_table_on_a_tmp_root(venv: Pa
     """The packaged local.yaml: relative paths (report, logs, jars) are relative to the working directory."""
     (workdir / ".jars").symlink_to(REPO / ".jars")
     roots = {"LAKEHOUSE_ROOT": str(workdir / "lake"), "LAKEHOUSE_LANDING": str(workdir / "landing")}
-    made = installed(venv, workdir, "generate", "--customers", "20", "--events", "300", "--days", "1", **roots)
+    made = installed(venv, workdir, "generate", "--customers", "20", "--events", "300", "--days", "1",
+                     **roots)
     assert made.returncode == 0, made.stderr
     assert any((workdir / "landing" / "reviews").rglob("*.jsonl*"))
     done = installed(venv, workdir, "run", "bronze.reviews", timeout=600, **roots)
@@ -82,6 +85,6 @@ def test_spark_submit_runs_the_job_with_the_code_and_conf_from_the_py_files_zip(
     assert done.returncode == 2, done.stdout + done.stderr
     # spark-submit passes on the job's exit code and sends its standard error to standard output.
     error = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("error:")]
-    assert error == [f"error: no configuration 'staging': {archive}/lakehouse/conf/staging.yaml does not exist "
-                     "(known: dev, local, prod)"]
+    assert error == [f"error: no configuration 'staging': {archive}/lakehouse/conf/staging.yaml "
+                     "does not exist (known: dev, local, prod)"]
     assert "Traceback" not in done.stdout + done.stderr
