@@ -65,6 +65,21 @@ class Quality(Strict):
     max_quarantine_ratio: float = Field(0.05, ge=0, le=1, description="Warn above this share per batch")
 
 
+class EmrServerless(Strict):
+    application_name: str = Field(description="Name of the EMR Serverless application to create")
+    execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+    logs: str = Field(pattern=r"^s3://.+", description="S3 folder for the job runs' driver and executor logs")
+
+
+class Emr(Strict):
+    """Where ``lakehouse deploy`` points EMR: ``make package``'s dist/, copied to ``code`` on S3."""
+
+    release_label: str = Field(pattern=r"^emr-\d+\.\d+\.\d+$")
+    code: str = Field(pattern=r"^s3://.+[^/]$", description="S3 folder holding make package's dist/")
+    action_on_failure: Literal["CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER"] = "CANCEL_AND_WAIT"
+    serverless: EmrServerless
+
+
 class Settings(Strict):
     env: str
     paths: Paths
@@ -72,6 +87,7 @@ class Settings(Strict):
     stream: Stream = Stream()
     privacy: Privacy = Privacy()
     quality: Quality = Quality()
+    emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
 
     def table_path(self, name: str) -> str:
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""

@@ -16,9 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def installed(venv: Path, workdir: Path, *args: str, timeout: int = 120,
-              **env: str) -> subprocess.CompletedProcess:
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(venv / "bin" / "lakehouse"), *args], cwd=workdir, capture_output=True,
-                          text=True, timeout=timeout, env=command_env(venv, **env))
+                          text=True, timeout=timeout, env=command_env(venv, **(env or {})))
 
 
 def one_error_line(done: subprocess.CompletedProcess) -> str:
@@ -48,14 +48,14 @@ def test_a_conf_folder_in_the_environment_wins(venv: Path, workdir: Path) -> Non
     conf.mkdir()
     (conf / "prod.yaml").write_text("paths:\n  landing: s3a://elsewhere/landing\n"
                                     "  lakehouse: s3a://elsewhere/lake\n  report: report\n  logs: logs\n")
-    done = installed(venv, workdir, "generate", "--env", "prod", LAKEHOUSE_CONF=str(conf))
+    done = installed(venv, workdir, "generate", "--env", "prod", env={"LAKEHOUSE_CONF": str(conf)})
     assert done.returncode == 2
     assert one_error_line(done) == (
         "error: paths.landing: generate writes local files, not s3a://elsewhere/landing")
 
 
 def test_a_missing_conf_folder_is_one_line(venv: Path, workdir: Path) -> None:
-    done = installed(venv, workdir, "run", "--env", "prod", LAKEHOUSE_CONF=str(workdir / "nowhere"))
+    done = installed(venv, workdir, "run", "--env", "prod", env={"LAKEHOUSE_CONF": str(workdir / "nowhere")})
     assert done.returncode == 2
     assert one_error_line(done) == (
         f"error: LAKEHOUSE_CONF: {workdir / 'nowhere'} is not a folder (it should hold <env>.yaml files)")
@@ -66,10 +66,10 @@ def test_the_installed_package_generates_and_runs_a_table_on_a_tmp_root(venv: Pa
     (workdir / ".jars").symlink_to(REPO / ".jars")
     roots = {"LAKEHOUSE_ROOT": str(workdir / "lake"), "LAKEHOUSE_LANDING": str(workdir / "landing")}
     made = installed(venv, workdir, "generate", "--customers", "20", "--events", "300", "--days", "1",
-                     **roots)
+                     env=roots)
     assert made.returncode == 0, made.stderr
     assert any((workdir / "landing" / "reviews").rglob("*.jsonl*"))
-    done = installed(venv, workdir, "run", "bronze.reviews", timeout=600, **roots)
+    done = installed(venv, workdir, "run", "bronze.reviews", timeout=600, env=roots)
     assert done.returncode == 0, done.stderr
     assert "bronze.reviews" in done.stdout
     assert (workdir / "lake" / "bronze" / "reviews" / "_delta_log" / "00000000000000000000.json").is_file()

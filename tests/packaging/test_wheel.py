@@ -11,7 +11,8 @@ LAYERS = ("lib", "bronze", "silver", "gold", "jobs")
 
 def test_the_wheel_holds_every_module_of_the_repository(wheel: Path) -> None:
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    sources = [path for layer in LAYERS for path in (REPO / layer).rglob("*.py") if "__pycache__" not in path.parts]
+    sources = [path for layer in LAYERS for path in (REPO / layer).rglob("*.py")
+               if "__pycache__" not in path.parts]
     modules = {f"lakehouse/{path.relative_to(REPO)}" for path in sources}
     assert "lakehouse/lib/generator/run.py" in modules
     assert modules - in_wheel == set()
