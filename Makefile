@@ -26,7 +26,7 @@ $(MODULES): FORCE
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
 $(BIN)/lakehouse: setup.py $(MODULES)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]" --config-settings editable_mode=strict
 	@touch $@
@@ -66,7 +66,8 @@ test: setup ## Run the test suite
 	$(BIN)/python -m pytest
 
 package: setup ## Build dist/: the wheel, the same as a --py-files zip, the job scripts, conf, --packages args
-	rm -rf $(DIST)
+	@# setuptools copies into build/lib and keeps what is there: a deleted module would still ship.
+	rm -rf $(DIST) build/lib build/bdist.*
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir $(DIST) .
 	@# pyspark puts only .zip, .egg and .jar files of --py-files on sys.path; a wheel is a zip of the package.
 	for wheel in $(DIST)/*.whl; do cp $$wheel $${wheel%.whl}.zip; done
