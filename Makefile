@@ -6,18 +6,29 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 JARS   := .jars
 ENV    ?= local
+DIST   ?= dist
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run summary demo graph diagrams test clean
+.PHONY: help setup generate run summary demo graph diagrams test clean package FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(BIN)/lakehouse: setup.py
+# A strict editable install links every module into build/__editable__*, a plain folder that type checkers
+# and IDEs can follow (docs/packaging.md); a module added or removed reinstalls it, through this list.
+MODULES := $(VENV)/.modules
+
+$(MODULES): FORCE
+	@mkdir -p $(VENV)
+	@find py.typed lib bronze silver gold jobs conf jvm -name '*.py' -o -name '*.yaml' -o -name '*.properties' \
+	    -o -name pom.xml -o -name py.typed | sort > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(BIN)/lakehouse: setup.py $(MODULES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test]" --config-settings editable_mode=strict
 	@touch $@
 
 $(JARS)/.resolved: jvm/pom.xml
@@ -53,6 +64,18 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest
+
+package: setup ## Build dist/: the wheel, the same as a --py-files zip, the job scripts, conf, --packages args
+	@# setuptools copies into build/lib and keeps what is there: a deleted module would still ship.
+	rm -rf $(DIST) build/lib build/bdist.*
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir $(DIST) .
+	@# pyspark puts only .zip, .egg and .jar files of --py-files on sys.path; a wheel is a zip of the package.
+	for wheel in $(DIST)/*.whl; do cp $$wheel $${wheel%.whl}.zip; done
+	mkdir -p $(DIST)/jobs $(DIST)/conf
+	cp $$(find jobs -maxdepth 1 -name '*.py' ! -name '__init__.py') $(DIST)/jobs/
+	cp conf/*.yaml conf/log4j2.properties $(DIST)/conf/
+	$(BIN)/python -m lakehouse.lib.spark_packages > $(DIST)/spark-submit-packages.txt
+	@cd $(DIST) && find . -type f | sort
 
 .PHONY: bench
 bench: setup ## Benchmarks on a fixed data set into BENCHMARKS.md (BENCH_PAIRS=5; BENCH_DEMO=1 adds make demo)

@@ -4,18 +4,23 @@ The layer folders (lib/, bronze/, silver/, gold/, jobs/) sit at the top of the
 repository, where people look for them, and install as sub-packages of one
 import name, ``lakehouse`` (``lakehouse.lib``, ``lakehouse.silver``, ...), so
 nothing called ``lib`` or ``jobs`` ever lands at the top of site-packages.
+Sub-packages are found, not listed: a new ``lib/sources/`` ships without a change
+here. The default conf and the JVM dependency list travel as package data, so an
+installed wheel, or the same wheel as a ``--py-files`` zip, reads its own ``conf/``.
 """
-from setuptools import setup
+from setuptools import find_packages, setup
 
 LAYERS = ["lib", "bronze", "silver", "gold", "jobs"]
+FOUND = find_packages(include=[pattern for layer in LAYERS for pattern in (layer, f"{layer}.*")])
 
 setup(
     name="retail-lakehouse",
     version="0.1.0",
     description="One PySpark codebase from a shop's scattered data to trusted Delta tables",
     python_requires=">=3.11,<3.12",
-    package_dir={"lakehouse": ".", **{f"lakehouse.{layer}": layer for layer in LAYERS}},
-    packages=["lakehouse", *[f"lakehouse.{layer}" for layer in LAYERS]],
+    package_dir={"lakehouse": "."},
+    packages=["lakehouse", *[f"lakehouse.{package}" for package in FOUND]],
+    package_data={"lakehouse": ["py.typed", "conf/*.yaml", "conf/log4j2.properties", "jvm/pom.xml"]},
     install_requires=[
         "pyspark==4.0.2",
         "delta-spark==4.0.1",
@@ -29,7 +34,8 @@ setup(
         "graphviz>=0.20",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1"],
+        "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",
+                 "mypy>=1.10"],
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse.lib.cli:main"]},
 )

@@ -168,6 +168,61 @@ def summary(env: str = ENV) -> None:
     console.print(f"Report: {write_report(story, settings).as_uri()}", highlight=False)
 
 
+deploy = typer.Typer(no_args_is_help=True, help="Write the JSON that runs make package's jobs on EMR.")
+app.add_typer(deploy, name="deploy")
+DEPLOY_OUT = typer.Option(Path("dist/emr"), "--out", help="Folder to write the JSON to")
+
+
+def known_selection(selection: str) -> str:
+    from lakehouse.lib import registry
+
+    try:
+        registry.select(selection)
+    except KeyError:
+        raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
+    return selection
+
+
+def write_json(folder: Path, name: str, document: dict[str, object]) -> None:
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(document, indent=2) + "\n")
+    console.print(f"Wrote {folder / name}", highlight=False)
+
+
+@deploy.command("emr-steps")
+def emr_steps(
+    env: str = ENV,
+    run: list[str] = typer.Option(["all"], "--run", help="What each step runs, in order; repeat for more steps"),
+    mode: RunMode = typer.Option(RunMode.batch, help="batch or stream, as in lakehouse run"),
+    out: Path = DEPLOY_OUT,
+) -> None:
+    """EMR on EC2: one spark-submit step per --run, for AddJobFlowSteps (boto3 add_job_flow_steps)."""
+    from lakehouse.lib.cloud import emr
+
+    settings = load(env)
+    selections = [known_selection(item) for item in run]
+    write_json(out, "emr-steps.json", emr.steps(settings, selections, mode.value))
+
+
+@deploy.command("emr-serverless")
+def emr_serverless(
+    application_id: str = typer.Option(..., "--application-id", help="The id create-application returned"),
+    selection: str = typer.Argument("all", help="all, a layer, or one table, as in lakehouse run"),
+    env: str = ENV,
+    mode: RunMode = typer.Option(RunMode.batch, help="batch or stream, as in lakehouse run"),
+    out: Path = DEPLOY_OUT,
+) -> None:
+    """EMR Serverless: the CreateApplication and StartJobRun requests, for --cli-input-json."""
+    from lakehouse.lib.cloud import emr
+
+    settings = load(env)
+    run = emr.start_job_run(settings, application_id, known_selection(selection), mode.value)
+    write_json(out, "emr-serverless-create-application.json", emr.create_application(settings))
+    write_json(out, "emr-serverless-start-job-run.json", run)
+
+
 def write_failure(error: BaseException, folder: Path) -> Path:
     """The command line and the whole trace, in a file of their own."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -6,13 +6,17 @@ what. Unknown keys are errors, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import os
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+CONF_DIR = PACKAGE_ROOT / "conf"
+CONF_VARIABLE = "LAKEHOUSE_CONF"
 LOCAL_PSEUDONYM_KEY = "local-development-pseudonym-key"
 
 
@@ -65,6 +69,21 @@ class Quality(Strict):
     max_quarantine_ratio: float = Field(0.05, ge=0, le=1, description="Warn above this share per batch")
 
 
+class EmrServerless(Strict):
+    application_name: str = Field(description="Name of the EMR Serverless application to create")
+    execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+    logs: str = Field(pattern=r"^s3://.+", description="S3 folder for the job runs' driver and executor logs")
+
+
+class Emr(Strict):
+    """Where ``lakehouse deploy`` points EMR: ``make package``'s dist/, copied to ``code`` on S3."""
+
+    release_label: str = Field(pattern=r"^emr-\d+\.\d+\.\d+$")
+    code: str = Field(pattern=r"^s3://.+[^/]$", description="S3 folder holding make package's dist/")
+    action_on_failure: Literal["CONTINUE", "CANCEL_AND_WAIT", "TERMINATE_CLUSTER"] = "CANCEL_AND_WAIT"
+    serverless: EmrServerless
+
+
 class Settings(Strict):
     env: str
     paths: Paths
@@ -73,6 +92,7 @@ class Settings(Strict):
     batch: Batch = Batch()
     privacy: Privacy = Privacy()
     quality: Quality = Quality()
+    emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
 
     def table_path(self, name: str) -> str:
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""
@@ -109,11 +129,29 @@ class Settings(Strict):
 Mode = Literal["batch", "stream"]
 
 
-def load(env: str = "local", conf_dir: Path = CONF_DIR) -> Settings:
-    """Read ``conf/<env>.yaml``, apply environment overrides, and validate everything at once."""
-    path = conf_dir / f"{env}.yaml"
+def conf_dir() -> Traversable:
+    """``LAKEHOUSE_CONF`` when set, else the conf the package carries.
+
+    The packaged conf is the folder beside the code (a source checkout, an installed wheel) or,
+    when the code is imported from the ``--py-files`` zip, the one inside the zip.
+    """
+    chosen = os.environ.get(CONF_VARIABLE, "")
+    if not chosen:
+        return CONF_DIR if CONF_DIR.is_dir() else resources.files("lakehouse") / "conf"
+    folder = Path(chosen).expanduser()
+    if not folder.is_dir():
+        raise ConfigError(f"{CONF_VARIABLE}: {chosen} is not a folder (it should hold <env>.yaml files)")
+    return folder
+
+
+def load(env: str = "local", conf: Traversable | None = None) -> Settings:
+    """Read ``<env>.yaml`` from ``conf`` (default: ``conf_dir()``), apply environment overrides, validate."""
+    conf = conf_dir() if conf is None else conf
+    if not conf.is_dir():
+        raise ConfigError(f"no configuration folder {conf}: set {CONF_VARIABLE} to a folder of <env>.yaml")
+    path = conf / f"{env}.yaml"
     if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in conf_dir.glob("*.yaml")))
+        known = ", ".join(sorted(p.name[:-5] for p in conf.iterdir() if p.name.endswith(".yaml")))
         raise ConfigError(f"no configuration '{env}': {path} does not exist (known: {known})")
     try:
         raw = yaml.safe_load(path.read_text()) or {}
@@ -126,7 +164,10 @@ def load(env: str = "local", conf_dir: Path = CONF_DIR) -> Settings:
     for variable, key in (("LAKEHOUSE_ROOT", "lakehouse"), ("LAKEHOUSE_LANDING", "landing")):
         if os.environ.get(variable):
             paths[key] = os.environ[variable]
-    raw["paths"] = _resolve_local(paths, base=conf_dir.parent)
+    base = relative_base(conf)
+    raw["paths"] = _resolve_local(paths, base)
+    if isinstance(raw.get("spark"), dict):
+        raw["spark"] = _resolve_local(raw["spark"], base, keys={"jars_dir"})
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:
@@ -135,11 +176,19 @@ def load(env: str = "local", conf_dir: Path = CONF_DIR) -> Settings:
         raise ConfigError(f"{path}: {where}: {first['msg'].lower()}") from None
 
 
-def _resolve_local(paths: dict[str, object], base: Path) -> dict[str, object]:
-    """Relative local paths are relative to the repository, whatever the working directory."""
+def relative_base(conf: Traversable) -> Path:
+    """What relative local paths are relative to: the folder holding the conf folder (the repository, for a
+    checkout's ``conf/``), or the working directory for the conf inside an installed package or a zip."""
+    installed = conf == CONF_DIR and not (PACKAGE_ROOT / "setup.py").is_file()
+    return conf.parent if isinstance(conf, Path) and not installed else Path.cwd()
+
+
+def _resolve_local(paths: dict[str, object], base: Path, keys: set[str] | None = None) -> dict[str, object]:
+    """Relative local paths (all values, or those of ``keys``) made absolute against ``base``."""
     resolved: dict[str, object] = {}
     for key, value in paths.items():
-        if isinstance(value, str) and value and "://" not in value and not os.path.isabs(value):
+        chosen = keys is None or key in keys
+        if chosen and isinstance(value, str) and value and "://" not in value and not os.path.isabs(value):
             value = str((base / value).resolve())
         resolved[key] = value
     return resolved

@@ -6,9 +6,9 @@ import os
 
 from pyspark.sql import SparkSession
 
-from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.config import CONF_DIR, ConfigError, Settings
 
-LOG_CONFIG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conf", "log4j2.properties")
+LOG_CONFIG = str(CONF_DIR / "log4j2.properties")  # the package's own, installed or in a checkout
 
 # Settings the pipeline's correctness depends on, whatever the environment.
 REQUIRED_CONF = {

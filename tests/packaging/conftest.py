@@ -1,0 +1,64 @@
+"""The package as a user gets it: ``make package`` into a folder outside the repository, the wheel
+installed into a fresh virtualenv there, and commands run from there, with no LAKEHOUSE_* set.
+
+Building the virtualenv installs pyspark and the rest from the pip cache: about a minute on 2 cores,
+once per test session; those tests are marked ``slow`` (``-m "not slow"`` leaves them out).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+JAVA_HOME = os.environ.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: builds a fresh virtualenv or starts Spark (a minute or more)")
+
+
+def outside_repo(folder: Path) -> Path:
+    assert REPO not in folder.resolve().parents, f"{folder} should be outside the repository"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``make package`` builds, written to a folder of this test session."""
+    folder = outside_repo(tmp_path_factory.mktemp("package")) / "dist"
+    done = subprocess.run(["make", "--no-print-directory", "package", f"DIST={folder}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+@pytest.fixture(scope="session")
+def wheel(dist: Path) -> Path:
+    (found,) = dist.glob("*.whl")
+    return found
+
+
+@pytest.fixture(scope="session")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv outside the repository with the wheel (and its dependencies) installed."""
+    folder = outside_repo(tmp_path_factory.mktemp("venv"))
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=120)
+    done = subprocess.run([str(folder / "bin" / "pip"), "install", "--quiet", str(wheel)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return outside_repo(tmp_path)
+
+
+def command_env(venv: Path, **extra: str) -> dict[str, str]:
+    """A clean environment: the virtualenv first on PATH, Java, and nothing of the repository's."""
+    return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "JAVA_HOME": JAVA_HOME,
+            "HOME": os.environ.get("HOME", "/tmp"), "COLUMNS": "200", **extra}

@@ -1,0 +1,44 @@
+"""``--packages`` and ``--exclude-packages`` come from the pom, properties filled in."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lakehouse.lib.config import ConfigError
+from lakehouse.lib.spark_packages import SparkPackages, read
+
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <properties><scala.binary>2.13</scala.binary><kafka.version>4.0.2</kafka.version></properties>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.spark</groupId><artifactId>spark-sql-kafka-0-10_${scala.binary}</artifactId>
+      <version>${kafka.version}</version>
+      <exclusions>
+        <exclusion><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId></exclusion>
+      </exclusions>
+    </dependency>
+    <dependency>
+      <groupId>org.postgresql</groupId><artifactId>postgresql</artifactId><version>42.7.4</version>
+    </dependency>
+  </dependencies>
+</project>"""
+
+
+def test_every_dependency_becomes_a_coordinate_with_its_properties(tmp_path: Path) -> None:
+    (tmp_path / "pom.xml").write_text(POM)
+    assert read(tmp_path / "pom.xml").submit_args() == [
+        "--packages", "org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.2,org.postgresql:postgresql:42.7.4",
+        "--exclude-packages", "org.slf4j:slf4j-api",
+    ]
+
+
+def test_the_project_pom_asks_for_delta_4_0_1_on_scala_2_13() -> None:
+    assert read() == SparkPackages(["io.delta:delta-spark_2.13:4.0.1"],
+                                   ["org.scala-lang:scala-library", "org.antlr:antlr4-runtime"])
+
+
+def test_an_unknown_property_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pom.xml").write_text(POM.replace("${kafka.version}", "${spark.version}"))
+    with pytest.raises(ConfigError, match=r"pom.xml: no property for .*kafka-0-10_2.13:\$\{spark.version\}"):
+        read(tmp_path / "pom.xml")
