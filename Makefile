@@ -5,11 +5,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 JARS   := .jars
+KAFKA  := .kafka
 ENV    ?= local
+KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run summary demo graph diagrams test clean
+.PHONY: help setup generate run summary demo graph diagrams test clean kafka-up kafka-down
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,7 +27,13 @@ $(JARS)/.resolved: jvm/pom.xml
 	    -DoutputDirectory=../$(JARS) -DincludeScope=runtime
 	@touch $@
 
-setup: $(BIN)/lakehouse $(JARS)/.resolved ## Create .venv, install the package, resolve Spark's jars (once)
+# The local Kafka broker's own classpath, never Spark's.
+$(KAFKA)/.resolved: jvm/kafka/pom.xml
+	mvn --quiet --batch-mode -f jvm/kafka/pom.xml dependency:copy-dependencies \
+	    -DoutputDirectory=../../$(KAFKA) -DincludeScope=runtime
+	@touch $@
+
+setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, install the package, resolve the jars of Spark and of the local Kafka broker (once)
 
 generate: setup ## Write the synthetic landing data set into data/landing
 	$(BIN)/lakehouse generate --env $(ENV)
@@ -50,6 +58,12 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 	$(BIN)/python docs/architecture/system_diagram.py --out docs/architecture
 	$(BIN)/lakehouse graph --out docs/architecture --formats svg,mmd
 	for layer in bronze silver gold; do $(BIN)/lakehouse graph --layer $$layer --out docs/architecture --formats svg,mmd; done
+
+kafka-up: setup ## Start a local Kafka broker (KRaft) on 127.0.0.1:$(KAFKA_PORT), data in data/kafka; prints its address
+	$(BIN)/python -m lakehouse.lib.kafka_broker up --port $(KAFKA_PORT)
+
+kafka-down: ## Stop the local Kafka broker
+	$(BIN)/python -m lakehouse.lib.kafka_broker down
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest
