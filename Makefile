@@ -33,7 +33,7 @@ $(KAFKA)/.resolved: jvm/kafka/pom.xml
 	    -DoutputDirectory=../../$(KAFKA) -DincludeScope=runtime
 	@touch $@
 
-setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, install the package, resolve the jars of Spark and of the local Kafka broker (once)
+setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, install the package, resolve the jars (Spark, Kafka broker)
 
 generate: setup ## Write the synthetic landing data set into data/landing
 	$(BIN)/lakehouse generate --env $(ENV)
@@ -59,11 +59,11 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 	$(BIN)/lakehouse graph --out docs/architecture --formats svg,mmd
 	for layer in bronze silver gold; do $(BIN)/lakehouse graph --layer $$layer --out docs/architecture --formats svg,mmd; done
 
-kafka-up: setup ## Start a local Kafka broker (KRaft) on 127.0.0.1:$(KAFKA_PORT), data in data/kafka; prints its address
-	$(BIN)/python -m lakehouse.lib.kafka_broker up --port $(KAFKA_PORT)
+kafka-up: setup ## Start a local Kafka broker on 127.0.0.1:9092 (KAFKA_PORT=...), data in data/kafka
+	$(BIN)/lakehouse kafka up --port $(KAFKA_PORT)
 
 kafka-down: ## Stop the local Kafka broker
-	$(BIN)/python -m lakehouse.lib.kafka_broker down
+	$(BIN)/lakehouse kafka down
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest
