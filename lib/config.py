@@ -84,6 +84,12 @@ class Kafka(Strict):
     replication_factor: int = Field(1, ge=1)
     max_offsets_per_trigger: int = Field(100_000, ge=1)
 
+    @field_validator("security_protocol", mode="before")
+    @classmethod
+    def any_case(cls, value: object) -> object:
+        """Kafka's clients read the protocol's name in any case; so does this setting."""
+        return value.upper() if isinstance(value, str) else value
+
     @field_validator("sasl")
     @classmethod
     def sasl_settings_only(cls, value: dict[str, str]) -> dict[str, str]:
