@@ -135,10 +135,9 @@ def topic_messages(records: Mapping[str, list[Row]], count: int, bad_rate: float
     rng = random.Random(f"{seed}/kafka-faults")
     kinds = {kind for source in {source for source, _ in picked} for kind in faults_of(source)}
     per_kind = max(1, round(bad_rate * len(messages) / len(KAFKA_FAULTS)))
-    order = list(range(len(messages)))
-    rng.shuffle(order)
     spoiled: set[int] = set()
     for kind in sorted(kinds):
+        order = rng.sample(range(len(messages)), len(messages))  # anew per kind, so no kind gets the leftovers
         wanted = min(per_kind, MAX_OVERSIZED) if kind == "oversized" else per_kind
         fitting = (index for index in order if index not in spoiled and _fits(kind, *picked[index]))
         for index in itertools.islice(fitting, wanted):
