@@ -27,13 +27,14 @@ $(JARS)/.resolved: jvm/pom.xml
 	    -DoutputDirectory=../$(JARS) -DincludeScope=runtime
 	@touch $@
 
-# The local Kafka broker's own classpath, never Spark's.
+# The local Kafka broker's own classpath (jvm/kafka/pom.xml), never Spark's; `setup` resolves it too.
 $(KAFKA)/.resolved: jvm/kafka/pom.xml
 	mvn --quiet --batch-mode -f jvm/kafka/pom.xml dependency:copy-dependencies \
 	    -DoutputDirectory=../../$(KAFKA) -DincludeScope=runtime
 	@touch $@
 
-setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, install the package, resolve the jars (Spark, Kafka broker)
+setup: $(KAFKA)/.resolved
+setup: $(BIN)/lakehouse $(JARS)/.resolved ## Create .venv, install the package, resolve the jars (once)
 
 generate: setup ## Write the synthetic landing data set into data/landing
 	$(BIN)/lakehouse generate --env $(ENV)

@@ -67,7 +67,7 @@ def generate(
     start: datetime = typer.Option("2026-11-20", formats=["%Y-%m-%d"], help="First day (UTC)"),
     bad_rate: float = typer.Option(0.01, min=0, max=0.5, help="Share of records made bad on purpose"),
     to_kafka: bool = typer.Option(False, "--to-kafka",
-                                  help="Publish the event sources to their Kafka topics instead of writing files"),
+                                  help="Publish the event sources to their Kafka topics, not to files"),
     rate: float = typer.Option(200, min=0.1, help="With --to-kafka: messages a second, over every topic"),
     duration: float = typer.Option(30, min=0.1, help="With --to-kafka: seconds to publish for"),
 ) -> None:
@@ -77,8 +77,8 @@ def generate(
 
     settings = load(env)
     if to_kafka:
-        _publish(settings, customers=customers, days=days, seed=seed, start=date(start.year, start.month, start.day),
-                 bad_rate=bad_rate, rate=rate, duration=duration)
+        _publish(settings, customers=customers, days=days, seed=seed, start=date(start.year, start.month,
+                 start.day), bad_rate=bad_rate, rate=rate, duration=duration)
         return
     if "://" in settings.paths.landing:
         raise config.ConfigError(f"paths.landing: generate writes local files, not {settings.paths.landing}")
@@ -99,21 +99,25 @@ def _publish(settings: config.Settings, *, customers: int, days: int, seed: int,
 
     kafka = settings.kafka
     count = max(1, round(rate * duration))
-    records = source_records(customers=customers, events=count, days=days, seed=seed, start=start, bad_rate=bad_rate)
+    records = source_records(customers=customers, events=count, days=days, seed=seed, start=start,
+                             bad_rate=bad_rate)
     messages = topic_messages({source: records[source] for source in kafka.topics}, count, bad_rate, seed)
-    with console.status(f"publishing {count:,} messages to {kafka.bootstrap_servers}, {rate:g} a second") as status:
-        published = publish(kafka, messages, rate, on_sent=lambda sent: status.update(
-            f"published {sent:,} of {count:,} messages to {kafka.bootstrap_servers}, {rate:g} a second"))
+    doing = f"messages to {kafka.bootstrap_servers}, {rate:g} a second"
+    with console.status(f"publishing {count:,} {doing}") as status:
+        published = publish(kafka, messages, rate,
+                            on_sent=lambda sent: status.update(f"published {sent:,} of {count:,} {doing}"))
     table = Table(title=f"Kafka: {kafka.bootstrap_servers}", title_justify="left")
-    for column in ("topic", "messages", "bytes", "Kafka faults among them"):
-        table.add_column(column, justify="left" if column in ("topic", "Kafka faults among them") else "right")
+    for column, justify in (("topic", "left"), ("messages", "right"), ("bytes", "right"),
+                            ("Kafka faults among them", "left")):
+        table.add_column(column, justify=justify)
     for topic, counts in published.topics.items():
         faults = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.faults.items())) or "-"
         table.add_row(topic, f"{counts.messages:,}", f"{counts.bytes:,}", faults)
     console.print(table)
-    console.print(f"Sent {published.messages:,} messages in {published.seconds:.1f} s "
-                  f"({published.messages / max(published.seconds, 1e-9):,.0f} a second); the generator's bad records "
-                  f"(--bad-rate {bad_rate:g}) are among them", highlight=False)
+    per_second = published.messages / max(published.seconds, 1e-9)
+    console.print(f"Sent {published.messages:,} messages in {published.seconds:.1f} s ({per_second:,.0f} a "
+                  f"second); the generator's bad records (--bad-rate {bad_rate:g}) are among them"
+                  + (" (interrupted)" if published.interrupted else ""), highlight=False)
     if published.failed:
         raise RuntimeError(f"{published.failed:,} messages were not delivered to {kafka.bootstrap_servers}: "
                            f"{published.first_error or 'no acknowledgement within the flush timeout'}")
@@ -125,7 +129,7 @@ BROKER_FOLDER = config.CONF_DIR.parent / "data" / "kafka"
 
 
 @kafka_app.command("up")
-def kafka_up(port: int = typer.Option(9092, min=1, max=65535, help="Port on 127.0.0.1 to serve clients on")) -> None:
+def kafka_up(port: int = typer.Option(9092, min=1, max=65535, help="Port on 127.0.0.1 to serve on")) -> None:
     """Start a local Kafka broker (KRaft, data in data/kafka) and wait until it serves; prints its address."""
     from lakehouse.lib import kafka_broker
 
@@ -147,7 +151,7 @@ def kafka_down() -> None:
 
 @kafka_app.command("create-topics")
 def create_topics(env: str = ENV) -> None:
-    """Create every event source's topic (partitions and replication from kafka: in the config) unless it exists."""
+    """Create each event source's topic unless it exists (partitions, replication: the kafka: settings)."""
     from rich.table import Table
 
     from lakehouse.lib.kafka_cluster import create_topics as create

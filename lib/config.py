@@ -74,7 +74,7 @@ KAFKA_TOPICS = {
 
 
 class Kafka(Strict):
-    bootstrap_servers: str | None = Field(None, description="host:port,...; None: the sources arrive as files only")
+    bootstrap_servers: str | None = Field(None, description="host:port,...; None: the sources are files only")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl: dict[str, str] = Field(default_factory=dict,
                                  description="sasl.* client settings, passed to Spark as kafka.<key>")
@@ -182,8 +182,9 @@ def load(env: str = "local", conf_dir: Path = CONF_DIR) -> Settings:
         if os.environ.get(variable):
             paths[key] = os.environ[variable]
     raw["paths"] = _resolve_local(paths, base=conf_dir.parent)
-    if os.environ.get("LAKEHOUSE_KAFKA_BOOTSTRAP") and isinstance(raw.get("kafka") or {}, dict):
-        raw["kafka"] = {**(raw.get("kafka") or {}), "bootstrap_servers": os.environ["LAKEHOUSE_KAFKA_BOOTSTRAP"]}
+    bootstrap = os.environ.get("LAKEHOUSE_KAFKA_BOOTSTRAP")
+    if bootstrap and isinstance(raw.get("kafka") or {}, dict):
+        raw["kafka"] = {**(raw.get("kafka") or {}), "bootstrap_servers": bootstrap}
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

@@ -49,10 +49,12 @@ def start(folder: Path, port: int | None = None, timeout: float = 120) -> Broker
     """Start a broker serving ``127.0.0.1:<port>`` (a free port when None); returns once it serves."""
     folder = folder.resolve()
     if running := find(folder):
-        raise ConfigError(f"a Kafka broker already runs from {folder} at {running.bootstrap} (pid {running.pid})")
+        raise ConfigError(f"a Kafka broker already runs from {folder} at {running.bootstrap} "
+                          f"(pid {running.pid})")
     port = port or free_port()
     if not _is_free(port):
-        raise ConfigError(f"port {port} on 127.0.0.1 is in use: choose another (KAFKA_PORT=<port> make kafka-up)")
+        raise ConfigError(f"port {port} on 127.0.0.1 is in use: choose another "
+                          f"(KAFKA_PORT=<port> make kafka-up)")
     java = _java()
     if not any(CLASSPATH.glob("kafka_2.13-*.jar")):
         raise ConfigError(f"no Kafka jars in {CLASSPATH}: run `make setup` to resolve them")
@@ -74,7 +76,7 @@ def start(folder: Path, port: int | None = None, timeout: float = 120) -> Broker
 
 
 def stop(folder: Path, timeout: float = 60) -> Broker | None:
-    """Stop the broker running from ``folder`` (a clean shutdown, killed after ``timeout``); None if none ran."""
+    """Stop the broker running from ``folder`` (cleanly; killed after ``timeout``); None if none ran."""
     broker = find(folder.resolve())
     if broker is None:
         (folder / "broker.pid").unlink(missing_ok=True)
@@ -154,7 +156,7 @@ def _java() -> str:
 
 
 def _format(java: str, properties: Path, log: Path) -> None:
-    """Format the data folder for a new single-node cluster (the storage tool, as kafka-storage.sh runs it)."""
+    """Format the data folder for a new single-node cluster (the storage tool kafka-storage.sh runs)."""
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     done = subprocess.run([java, *JVM_OPTIONS, f"-Dlog4j2.configurationFile={LOG_CONFIG}", "-cp",
                            f"{CLASSPATH}/*", "kafka.tools.StorageTool", "format", "-t", cluster_id,

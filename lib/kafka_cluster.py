@@ -6,6 +6,7 @@ create-topics`` and ``lakehouse generate --to-kafka``. Spark reads with its own 
 """
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 
@@ -33,14 +34,15 @@ def client_options(kafka: Kafka) -> dict[str, object]:
         raise ConfigError("kafka.bootstrap_servers is not set: set it in conf/<env>.yaml or "
                           "LAKEHOUSE_KAFKA_BOOTSTRAP (`make kafka-up` prints a local broker's address)")
     if kafka.sasl:
-        raise ConfigError(f"kafka.sasl: the Python tools connect without SASL (security_protocol PLAINTEXT or "
-                          f"SSL); {kafka.sasl.get('sasl.mechanism', 'SASL')} is for Spark's reader only")
+        raise ConfigError(f"kafka.sasl: the Python tools connect without SASL (security_protocol "
+                          f"PLAINTEXT or SSL); {kafka.sasl.get('sasl.mechanism', 'SASL')} is for Spark only")
     return {"bootstrap.servers": kafka.bootstrap_servers, "security.protocol": kafka.security_protocol,
             "log_level": 0}
 
 
 def cluster_metadata(admin: AdminClient, kafka: Kafka) -> ClusterMetadata:
     """The cluster's brokers and topics, or a one-line error naming the address that did not answer."""
+    _any_listening(kafka.bootstrap_servers or "")
     try:
         return admin.list_topics(timeout=CONNECT_SECONDS)
     except KafkaException as error:
@@ -48,13 +50,28 @@ def cluster_metadata(admin: AdminClient, kafka: Kafka) -> ClusterMetadata:
                           f"({error.args[0].str()})") from None
 
 
+def _any_listening(bootstrap: str) -> None:
+    """Fail at once when no bootstrap address accepts a connection (the client would retry until timeout)."""
+    refused = ""
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"kafka.bootstrap_servers: '{address.strip()}' is not host:port")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_SECONDS).close()
+            return
+        except OSError as error:
+            refused = refused or f"{address.strip()}: {error.strerror or error}"
+    raise ConfigError(f"kafka.bootstrap_servers: no Kafka broker answers at {bootstrap} ({refused})")
+
+
 def create_topics(kafka: Kafka) -> list[Topic]:
     """Every source's topic, created with the configured partitions and replication unless it exists."""
     admin = AdminClient(client_options(kafka))
     metadata = cluster_metadata(admin, kafka)
     if kafka.replication_factor > len(metadata.brokers):
-        raise ConfigError(f"kafka.replication_factor: {kafka.replication_factor} replicas, but the cluster at "
-                          f"{kafka.bootstrap_servers} has {len(metadata.brokers)} broker(s)")
+        raise ConfigError(f"kafka.replication_factor: {kafka.replication_factor} replicas, but the cluster "
+                          f"at {kafka.bootstrap_servers} has {len(metadata.brokers)} broker(s)")
     wanted = {topic: source for source, topic in kafka.topics.items()}
     new = [NewTopic(topic, num_partitions=kafka.partitions, replication_factor=kafka.replication_factor)
            for topic in wanted if topic not in metadata.topics]

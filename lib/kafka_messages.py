@@ -49,7 +49,9 @@ def message(source: str, row: Row) -> Message:
 def record_key(source: str, row: Row) -> bytes | None:
     """The natural key of a record, None when it has none (a log line, a cut line, a null id)."""
     fields = NATURAL_KEYS[source]
-    image = (row.get("after") or row.get("before")) if source in CHANGE_SOURCES and isinstance(row, dict) else row
+    image = row
+    if source in CHANGE_SOURCES and isinstance(row, dict):
+        image = row.get("after") or row.get("before")
     if not fields or not isinstance(image, dict) or any(image.get(name) is None for name in fields):
         return None
     if source in CHANGE_SOURCES:
@@ -79,7 +81,8 @@ def oversized(rng: random.Random, source: str, row: Row, pool: Mapping[str, list
         return Message(source, None, f"{row} {padding}".encode("utf-8"))
     image_name = "after" if isinstance(row.get("after"), dict) else None
     image = row[image_name] if image_name else row
-    texts = [name for name, value in image.items() if isinstance(value, str) and name not in NATURAL_KEYS[source]]
+    texts = [name for name, value in image.items()
+             if isinstance(value, str) and name not in NATURAL_KEYS[source]]
     longest = max(texts or ["note"], key=lambda name: len(str(image.get(name) or "")))
     grown = {**image, longest: f"{image.get(longest) or ''} {padding}"}
     return Message(source, record_key(source, row), message(source, {**row, image_name: grown} if image_name
@@ -87,7 +90,7 @@ def oversized(rng: random.Random, source: str, row: Row, pool: Mapping[str, list
 
 
 def unknown_fields(rng: random.Random, source: str, row: Row, pool: Mapping[str, list[Row]]) -> Message:
-    """The record inside Kafka Connect's JSON envelope (``schemas.enable=true``): only unknown fields on top."""
+    """The record inside Kafka Connect's JSON envelope (``schemas.enable=true``): unknown fields on top."""
     envelope = {"schema": {"type": "struct", "optional": False, "name": f"{source}.Value"}, "payload": row}
     return Message(source, record_key(source, row), message(source, envelope).value)
 
@@ -137,7 +140,7 @@ def topic_messages(records: Mapping[str, list[Row]], count: int, bad_rate: float
     per_kind = max(1, round(bad_rate * len(messages) / len(KAFKA_FAULTS)))
     spoiled: set[int] = set()
     for kind in sorted(kinds):
-        order = rng.sample(range(len(messages)), len(messages))  # anew per kind, so no kind gets the leftovers
+        order = rng.sample(range(len(messages)), len(messages))  # anew per kind: none gets the leftovers
         wanted = min(per_kind, MAX_OVERSIZED) if kind == "oversized" else per_kind
         fitting = (index for index in order if index not in spoiled and _fits(kind, *picked[index]))
         for index in itertools.islice(fitting, wanted):

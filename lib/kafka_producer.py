@@ -34,6 +34,7 @@ class Published:
     failed: int
     first_error: str
     seconds: float
+    interrupted: bool = False  # Ctrl-C: what was queued is still delivered and counted
 
     @property
     def messages(self) -> int:
@@ -61,17 +62,19 @@ def publish(kafka: Kafka, messages: Sequence[Message], rate: float,
             counts.faults[fault] += 1
 
     started = time.monotonic()
-    for number, message in enumerate(messages):
-        while (wait := started + number / rate - time.monotonic()) > 0:
-            producer.poll(min(wait, 0.05))
-        _produce(producer, kafka.topics[message.source], message,
-                 lambda error, sent, fault=message.fault: delivered(fault, error, sent))
-        if number % 100 == 0:
-            on_sent(number)
+    try:
+        for number, message in enumerate(messages):
+            while (wait := started + number / rate - time.monotonic()) > 0:
+                producer.poll(min(wait, 0.05))
+            _produce(producer, kafka.topics[message.source], message,
+                     lambda error, sent, fault=message.fault: delivered(fault, error, sent))
+            if number % 100 == 0:
+                on_sent(number)
+    except KeyboardInterrupt:
+        published.interrupted = True
     unsent = producer.flush(FLUSH_SECONDS)
     published.failed += unsent
     published.seconds = time.monotonic() - started
-    on_sent(len(messages))
     return published
 
 

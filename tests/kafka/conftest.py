@@ -15,7 +15,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[kafka_broker.Br
     started = kafka_broker.start(tmp_path_factory.mktemp("kafka"))
     yield started
     kafka_broker.stop(started.folder)
-    assert kafka_broker.find(started.folder) is None and not _alive(started.pid), "the broker outlived its stop"
+    assert kafka_broker.find(started.folder) is None and not _alive(started.pid), "it outlived its stop"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The local broker: it serves on its port once started, stops leaving nothing behind, refuses a double start."""
+"""The local broker: it serves on its port once started, stops leaving nothing, refuses a double start."""
 from __future__ import annotations
 
 import socket
@@ -39,8 +39,10 @@ def test_a_port_in_use_is_a_one_line_error(broker: kafka_broker.Broker, tmp_path
 
 
 def test_the_broker_writes_its_configuration_for_loopback_only(broker: kafka_broker.Broker) -> None:
-    properties = dict(line.split("=", 1) for line in (broker.folder / "server.properties").read_text().splitlines())
+    text = (broker.folder / "server.properties").read_text()
+    properties = dict(line.split("=", 1) for line in text.splitlines())
     assert properties["process.roles"] == "broker,controller"
     assert properties["advertised.listeners"] == f"PLAINTEXT://127.0.0.1:{broker.port}"
-    assert all(listener.split("://")[1].startswith("127.0.0.1:") for listener in properties["listeners"].split(","))
+    listeners = properties["listeners"].split(",")
+    assert all(listener.split("://")[1].startswith("127.0.0.1:") for listener in listeners)
     assert properties["auto.create.topics.enable"] == "false"

@@ -1,4 +1,4 @@
-"""The messages: the generator's records as the files hold them, keyed by natural key, Kafka's faults on top."""
+"""The messages: the generator's records as files hold them, keyed by natural key, Kafka's faults on top."""
 from __future__ import annotations
 
 import datetime
@@ -66,8 +66,8 @@ def test_a_bad_rate_replaces_messages_with_each_kafka_fault() -> None:
     messages = topic_messages({source: records[source] for source in EVENT_SOURCES}, 300, 0.06, seed=11)
     assert len(messages) == 300
     # 0.06 x 300 over 6 kinds: 3 of each; oversized messages are capped at 2
-    assert Counter(m.fault for m in messages if m.fault) == {"not_json": 3, "null_value": 3, "tombstone": 3,
-                                                             "unknown_fields": 3, "wrong_topic": 3, "oversized": 2}
+    assert Counter(m.fault for m in messages if m.fault) == {
+        "not_json": 3, "null_value": 3, "tombstone": 3, "unknown_fields": 3, "wrong_topic": 3, "oversized": 2}
     for m in messages:
         if m.fault == "tombstone":
             assert m.key is not None and m.value is None

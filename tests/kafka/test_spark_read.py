@@ -10,9 +10,11 @@ from lakehouse.lib import config
 
 def test_spark_reads_a_topic_with_the_configured_options(spark: SparkSession, kafka: config.Kafka) -> None:
     admin = AdminClient({"bootstrap.servers": kafka.bootstrap_servers})
-    admin.create_topics([NewTopic("spark_check", num_partitions=1, replication_factor=1)])["spark_check"].result()
+    created = admin.create_topics([NewTopic("spark_check", num_partitions=1, replication_factor=1)])
+    created["spark_check"].result()
     producer = Producer({"bootstrap.servers": kafka.bootstrap_servers})
-    for key, value in ((b"E1", b'{"event_id": "E1"}'), (b"E2", "{\"query\": \"größe 42\"}".encode()), (None, None)):
+    sent = ((b"E1", b'{"event_id": "E1"}'), (b"E2", '{"query": "größe 42"}'.encode()), (None, None))
+    for key, value in sent:
         producer.produce("spark_check", key=key, value=value)
     assert producer.flush(30) == 0
 
