@@ -67,11 +67,12 @@ def generate(
     start: datetime = typer.Option("2026-11-20", formats=["%Y-%m-%d"], help="First day (UTC)"),
     bad_rate: float = typer.Option(0.01, min=0, max=0.5, help="Share of records made bad on purpose"),
     to_kafka: bool = typer.Option(False, "--to-kafka",
-                                  help="Publish the event sources to their Kafka topics, not to files"),
+                                  help="Publish the event sources to Kafka, not to files (--events: not used)"),
     rate: float = typer.Option(200, min=0.1, help="With --to-kafka: messages a second, over every topic"),
     duration: float = typer.Option(30, min=0.1, help="With --to-kafka: seconds to publish for"),
 ) -> None:
-    """Write a seeded synthetic data set for every source into the landing zone, messy data included."""
+    """Write a seeded synthetic data set for every source into the landing zone, messy data included
+    (with --to-kafka: publish the event sources to their topics instead)."""
     from lakehouse.lib.generator import generate as write_landing
     from lakehouse.lib.summary import print_generation
 

@@ -28,6 +28,12 @@ def cluster_topics(bootstrap: str) -> dict[str, int]:
     return {name: len(topic.partitions) for name, topic in topics.items() if not name.startswith("__")}
 
 
+def test_the_kafka_commands_have_help() -> None:
+    done = lakehouse("kafka", "--help", bootstrap="")
+    assert done.returncode == 0
+    assert all(command in done.stdout for command in ("up", "down", "create-topics"))
+
+
 def test_the_first_call_creates_exactly_the_contract_topics(first_creation: list[Topic],
                                                             broker: Broker) -> None:
     assert {topic.name for topic in first_creation} == CONTRACT_TOPICS
