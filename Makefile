@@ -5,12 +5,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 JARS   := .jars
+KAFKA  := .kafka
 ENV    ?= local
 DIST   ?= dist
+KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run summary demo graph diagrams test clean package FORCE
+.PHONY: help setup generate run summary demo graph diagrams test clean package kafka-up kafka-down FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +38,13 @@ $(JARS)/.resolved: jvm/pom.xml
 	    -DoutputDirectory=../$(JARS) -DincludeScope=runtime
 	@touch $@
 
-setup: $(BIN)/lakehouse $(JARS)/.resolved ## Create .venv, install the package, resolve Spark's jars (once)
+# The local Kafka broker's own classpath (jvm/kafka/pom.xml), never Spark's; `setup` resolves it too.
+$(KAFKA)/.resolved: jvm/kafka/pom.xml
+	mvn --quiet --batch-mode -f jvm/kafka/pom.xml dependency:copy-dependencies \
+	    -DoutputDirectory=../../$(KAFKA) -DincludeScope=runtime
+	@touch $@
+
+setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, install the package, resolve the jars (once)
 
 generate: setup ## Write the synthetic landing data set into data/landing
 	$(BIN)/lakehouse generate --env $(ENV)
@@ -61,6 +69,12 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 	$(BIN)/python docs/architecture/system_diagram.py --out docs/architecture
 	$(BIN)/lakehouse graph --out docs/architecture --formats svg,mmd
 	for layer in bronze silver gold; do $(BIN)/lakehouse graph --layer $$layer --out docs/architecture --formats svg,mmd; done
+
+kafka-up: setup ## Start a local Kafka broker on 127.0.0.1:9092 (KAFKA_PORT=...), data in data/kafka
+	$(BIN)/lakehouse kafka up --port $(KAFKA_PORT)
+
+kafka-down: ## Stop the local Kafka broker
+	$(BIN)/lakehouse kafka down
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest

@@ -32,6 +32,7 @@ setup(
         "pyarrow>=15",
         "matplotlib>=3.8",
         "graphviz>=0.20",
+        "confluent-kafka>=2.6,<3",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",

@@ -66,17 +66,106 @@ def generate(
     seed: int = typer.Option(7, help="Same seed, same files"),
     start: datetime = typer.Option("2026-11-20", formats=["%Y-%m-%d"], help="First day (UTC)"),
     bad_rate: float = typer.Option(0.01, min=0, max=0.5, help="Share of records made bad on purpose"),
+    to_kafka: bool = typer.Option(False, "--to-kafka",
+                                  help="Publish the event sources to Kafka, not to files (--events: not used)"),
+    rate: float = typer.Option(200, min=0.1, help="With --to-kafka: messages a second, over every topic"),
+    duration: float = typer.Option(30, min=0.1, help="With --to-kafka: seconds to publish for"),
 ) -> None:
-    """Write a seeded synthetic data set for every source into the landing zone, messy data included."""
+    """Write a seeded synthetic data set for every source into the landing zone, messy data included
+    (with --to-kafka: publish the event sources to their topics instead)."""
     from lakehouse.lib.generator import generate as write_landing
     from lakehouse.lib.summary import print_generation
 
     settings = load(env)
+    if to_kafka:
+        _publish(settings, customers=customers, days=days, seed=seed, start=date(start.year, start.month,
+                 start.day), bad_rate=bad_rate, rate=rate, duration=duration)
+        return
     if "://" in settings.paths.landing:
         raise config.ConfigError(f"paths.landing: generate writes local files, not {settings.paths.landing}")
     summary = write_landing(Path(settings.paths.landing), customers=customers, events=events, days=days,
                             seed=seed, start=date(start.year, start.month, start.day), bad_rate=bad_rate)
     print_generation(console, summary, settings.paths.landing)
+
+
+def _publish(settings: config.Settings, *, customers: int, days: int, seed: int, start: date, bad_rate: float,
+             rate: float, duration: float) -> None:
+    """``rate x duration`` messages from the generator's event records (sized to that count, so ``--events``
+    does not apply), Kafka's own bad messages among them; what each topic acknowledged, as a table."""
+    from rich.table import Table
+
+    from lakehouse.lib.generator import source_records
+    from lakehouse.lib.kafka_messages import topic_messages
+    from lakehouse.lib.kafka_producer import publish
+
+    kafka = settings.kafka
+    count = max(1, round(rate * duration))
+    records = source_records(customers=customers, events=count, days=days, seed=seed, start=start,
+                             bad_rate=bad_rate)
+    messages = topic_messages({source: records[source] for source in kafka.topics}, count, bad_rate, seed)
+    doing = f"messages to {kafka.bootstrap_servers}, {rate:g} a second"
+    with console.status(f"publishing {count:,} {doing}") as status:
+        published = publish(kafka, messages, rate,
+                            on_sent=lambda sent: status.update(f"published {sent:,} of {count:,} {doing}"))
+    table = Table(title=f"Kafka: {kafka.bootstrap_servers}", title_justify="left")
+    for column, justify in (("topic", "left"), ("messages", "right"), ("bytes", "right"),
+                            ("Kafka faults among them", "left")):
+        table.add_column(column, justify=justify)
+    for topic, counts in published.topics.items():
+        faults = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.faults.items())) or "-"
+        table.add_row(topic, f"{counts.messages:,}", f"{counts.bytes:,}", faults)
+    console.print(table)
+    per_second = published.messages / max(published.seconds, 1e-9)
+    console.print(f"Sent {published.messages:,} messages in {published.seconds:.1f} s ({per_second:,.0f} a "
+                  f"second); the generator's bad records (--bad-rate {bad_rate:g}) are among them"
+                  + (" (interrupted)" if published.interrupted else ""), highlight=False)
+    if published.failed:
+        raise RuntimeError(f"{published.failed:,} messages were not delivered to {kafka.bootstrap_servers}: "
+                           f"{published.first_error or 'no acknowledgement within the flush timeout'}")
+
+
+kafka_app = typer.Typer(no_args_is_help=True, help="Kafka: a local broker and the event sources' topics.")
+app.add_typer(kafka_app, name="kafka")
+BROKER_FOLDER = config.CONF_DIR.parent / "data" / "kafka"
+
+
+@kafka_app.command("up")
+def kafka_up(port: int = typer.Option(9092, min=1, max=65535, help="Port on 127.0.0.1 to serve on")) -> None:
+    """Start a local Kafka broker (KRaft, data in data/kafka) and wait until it serves; prints its address."""
+    from lakehouse.lib import kafka_broker
+
+    with console.status(f"starting a Kafka broker on 127.0.0.1:{port}"):
+        broker = kafka_broker.start(BROKER_FOLDER, port)
+    console.print(f"Kafka broker at {broker.bootstrap} (pid {broker.pid}, data and log in {broker.folder})\n"
+                  f"export LAKEHOUSE_KAFKA_BOOTSTRAP={broker.bootstrap}", highlight=False)
+
+
+@kafka_app.command("down")
+def kafka_down() -> None:
+    """Stop the local Kafka broker started by `lakehouse kafka up`."""
+    from lakehouse.lib import kafka_broker
+
+    stopped = kafka_broker.stop(BROKER_FOLDER)
+    console.print(f"Stopped the Kafka broker at {stopped.bootstrap} (pid {stopped.pid})" if stopped
+                  else f"No Kafka broker runs from {BROKER_FOLDER}", highlight=False)
+
+
+@kafka_app.command("create-topics")
+def create_topics(env: str = ENV) -> None:
+    """Create each event source's topic unless it exists (partitions, replication: the kafka: settings)."""
+    from rich.table import Table
+
+    from lakehouse.lib.kafka_cluster import create_topics as create
+
+    settings = load(env)
+    topics = create(settings.kafka)
+    table = Table(title=f"Kafka topics: {settings.kafka.bootstrap_servers}", title_justify="left")
+    for column in ("topic", "source", "partitions", "replication", "state"):
+        table.add_column(column)
+    for topic in topics:
+        table.add_row(topic.name, topic.source, str(topic.partitions), str(topic.replication_factor),
+                      "created" if topic.created else "found")
+    console.print(table)
 
 
 @app.command()

@@ -84,6 +84,65 @@ class Emr(Strict):
     serverless: EmrServerless
 
 
+# The contract's event sources that may also arrive on Kafka, and their topics (landing.md).
+KAFKA_TOPICS = {
+    "clickstream": "clickstream",
+    "search": "search",
+    "inventory": "inventory",
+    "orders": "oltp.orders",
+    "order_items": "oltp.order_items",
+    "reviews": "reviews",
+    "server_logs": "server_logs",
+}
+
+
+class Kafka(Strict):
+    bootstrap_servers: str | None = Field(None, description="host:port,...; None: the sources are files only")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl: dict[str, str] = Field(default_factory=dict,
+                                 description="sasl.* client settings, passed to Spark as kafka.<key>")
+    topics: dict[str, str] = Field(default_factory=lambda: dict(KAFKA_TOPICS),
+                                   description="Topic per source; the contract's unless named here")
+    partitions: int = Field(3, ge=1, description="Partitions of a topic that create-topics creates")
+    replication_factor: int = Field(1, ge=1)
+    max_offsets_per_trigger: int = Field(100_000, ge=1)
+
+    @field_validator("security_protocol", mode="before")
+    @classmethod
+    def any_case(cls, value: object) -> object:
+        """Kafka's clients read the protocol's name in any case; so does this setting."""
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("sasl")
+    @classmethod
+    def sasl_settings_only(cls, value: dict[str, str]) -> dict[str, str]:
+        if other := sorted(key for key in value if not key.startswith("sasl.")):
+            raise ValueError(f"{', '.join(other)}: only sasl.* client settings belong here")
+        return value
+
+    @field_validator("topics")
+    @classmethod
+    def known_sources(cls, value: dict[str, str]) -> dict[str, str]:
+        if unknown := sorted(set(value) - set(KAFKA_TOPICS)):
+            raise ValueError(f"{', '.join(unknown)}: no such event source (known: {', '.join(KAFKA_TOPICS)})")
+        if blank := sorted(source for source, topic in value.items() if not topic.strip()):
+            raise ValueError(f"{', '.join(blank)}: the topic must not be empty")
+        return {**KAFKA_TOPICS, **value}
+
+    def spark_options(self, source: str) -> dict[str, str]:
+        """Options of Spark's Kafka source for one source's topic, from its first offset on."""
+        if not self.bootstrap_servers:
+            raise ConfigError(f"kafka.bootstrap_servers is not set, so {source} arrives as files only")
+        return {
+            "kafka.bootstrap.servers": self.bootstrap_servers,
+            "kafka.security.protocol": self.security_protocol,
+            **{f"kafka.{key}": value for key, value in self.sasl.items()},
+            "subscribe": self.topics[source],
+            "startingOffsets": "earliest",
+            "maxOffsetsPerTrigger": str(self.max_offsets_per_trigger),
+        }
+
+
 class Settings(Strict):
     env: str
     paths: Paths
@@ -93,6 +152,7 @@ class Settings(Strict):
     privacy: Privacy = Privacy()
     quality: Quality = Quality()
     emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
+    kafka: Kafka = Kafka()
 
     def table_path(self, name: str) -> str:
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""
@@ -168,6 +228,9 @@ def load(env: str = "local", conf: Traversable | None = None) -> Settings:
     raw["paths"] = _resolve_local(paths, base)
     if isinstance(raw.get("spark"), dict):
         raw["spark"] = _resolve_local(raw["spark"], base, keys={"jars_dir"})
+    bootstrap = os.environ.get("LAKEHOUSE_KAFKA_BOOTSTRAP")
+    if bootstrap and isinstance(raw.get("kafka") or {}, dict):
+        raw["kafka"] = {**(raw.get("kafka") or {}), "bootstrap_servers": bootstrap}
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

@@ -23,7 +23,7 @@ from lakehouse.lib.generator.changes import change_events
 from lakehouse.lib.generator.clickstream import browse
 from lakehouse.lib.generator.delivery import DELIVERY_FAULTS, disturb_delivery, stray_file
 from lakehouse.lib.generator.exports import customer_files, fx_files, product_files
-from lakehouse.lib.generator.files import LandingFile, file_names, files_by_day, land
+from lakehouse.lib.generator.files import LandingFile, Row, file_names, files_by_day, land
 from lakehouse.lib.generator.inventory import stock_movements
 from lakehouse.lib.generator.mess import RECORD_FAULTS, spoil_records
 from lakehouse.lib.generator.orders import order_history, prior_purchases
@@ -33,7 +33,7 @@ from lakehouse.lib.generator.run import Run
 from lakehouse.lib.generator.search import Searcher
 from lakehouse.lib.generator.summary import GenerationSummary, SourceCounts
 
-__all__ = ["GenerationSummary", "SourceCounts", "generate"]
+__all__ = ["GenerationSummary", "SourceCounts", "generate", "source_records"]
 
 SOURCES = ("clickstream", "search", "inventory", "orders", "order_items", "customers", "products", "fx_rates",
            "reviews", "server_logs")
@@ -60,8 +60,7 @@ def generate(
     scale from it and from ``customers``. ``bad_rate`` is the share of records
     made bad, spread over every kind of bad input in the landing contract.
     """
-    if customers < 1 or events < 1 or days < 1 or not 0 <= bad_rate <= 0.5:
-        raise ValueError("need customers >= 1, events >= 1, days >= 1 and 0 <= bad_rate <= 0.5")
+    _check(customers, events, days, bad_rate)
     run = Run(seed, start, days)
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress) as bar:
@@ -74,6 +73,33 @@ def generate(
             counts[source] = _land_source(pathlib.Path(landing), run, planned[source],
                                           lambda: bar.advance(tasks[source]))
     return GenerationSummary(counts)
+
+
+def source_records(
+    *,
+    customers: int = 2_000,
+    events: int = 200_000,
+    days: int = 7,
+    seed: int = 7,
+    start: datetime.date = datetime.date(2026, 11, 20),
+    bad_rate: float = 0.01,
+) -> dict[str, list[Row]]:
+    """Every source's records in landing order, bad ones included, as ``generate`` lands them, in memory:
+    what a publisher sends instead of files (``lakehouse generate --to-kafka``).
+
+    A truncated gzip file is a fault of files alone, so its records (copies of others) are left out.
+    """
+    _check(customers, events, days, bad_rate)
+    run = Run(seed, start, days)
+    planned = _clean_files(run, customers, events)
+    _make_mess(run, planned, bad_rate)
+    return {source: [row for landing_file in planned[source] if not landing_file.truncated
+                     for row in landing_file.rows] for source in SOURCES}
+
+
+def _check(customers: int, events: int, days: int, bad_rate: float) -> None:
+    if customers < 1 or events < 1 or days < 1 or not 0 <= bad_rate <= 0.5:
+        raise ValueError("need customers >= 1, events >= 1, days >= 1 and 0 <= bad_rate <= 0.5")
 
 
 def _clean_files(run: Run, customers: int, events: int) -> dict[str, list[LandingFile]]:
