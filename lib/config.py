@@ -226,8 +226,9 @@ def load(env: str = "local", conf: Traversable | None = None) -> Settings:
             paths[key] = os.environ[variable]
     base = relative_base(conf)
     raw["paths"] = _resolve_local(paths, base)
-    if isinstance(raw.get("spark"), dict):
-        raw["spark"] = _resolve_local(raw["spark"], base, keys={"jars_dir"})
+    if isinstance(raw.get("spark") or {}, dict):
+        spark = {"jars_dir": Spark.model_fields["jars_dir"].default, **(raw.get("spark") or {})}
+        raw["spark"] = _resolve_local(spark, base, keys={"jars_dir"})
     bootstrap = os.environ.get("LAKEHOUSE_KAFKA_BOOTSTRAP")
     if bootstrap and isinstance(raw.get("kafka") or {}, dict):
         raw["kafka"] = {**(raw.get("kafka") or {}), "bootstrap_servers": bootstrap}

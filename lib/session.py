@@ -37,8 +37,7 @@ def start(settings: Settings) -> SparkSession:
     if settings.spark.master:
         builder = builder.master(settings.spark.master)
     if settings.spark.jars_dir:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        builder = builder.config("spark.jars", ",".join(jars(os.path.join(root, settings.spark.jars_dir))))
+        builder = builder.config("spark.jars", ",".join(jars(settings.spark.jars_dir)))
     conf = {
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
         **_local_catalog(settings.catalog_path),

@@ -43,8 +43,11 @@ def read(pom: Path = POM) -> SparkPackages:
 
     dependencies = root.findall("m:dependencies/m:dependency", NS)
     packages = [f"{text(d, 'groupId')}:{text(d, 'artifactId')}:{text(d, 'version')}" for d in dependencies]
-    excludes = [f"{text(e, 'groupId')}:{text(e, 'artifactId')}"
-                for d in dependencies for e in d.findall("m:exclusions/m:exclusion", NS)]
+    # spark-submit takes exact group:artifact exclusions for all packages at once: wildcards, which
+    # only trim the local classpath, and repeats are left out.
+    exclusions = [f"{text(e, 'groupId')}:{text(e, 'artifactId')}"
+                  for d in dependencies for e in d.findall("m:exclusions/m:exclusion", NS)]
+    excludes = list(dict.fromkeys(name for name in exclusions if "*" not in name))
     unresolved = [name for name in packages + excludes if "${" in name]
     if unresolved:
         raise ConfigError(f"{pom}: no property for {unresolved[0]}")

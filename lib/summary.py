@@ -39,14 +39,16 @@ def print_generation(console: Console, summary: GenerationSummary, landing: str)
 
 
 def print_run(console: Console, runs: Iterable[TableRun]) -> None:
-    """Rows per table, and where each table's seconds went (``runlog.PHASES`` and the rest)."""
-    table = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "seconds",
-                   *PHASES, "other")
+    """Rows per table, then where each table's seconds went (``runlog.PHASES`` and the rest)."""
+    runs = list(runs)
+    rows = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "seconds")
+    time = _table("Where the time went (seconds)", "table", *PHASES, "other")
     for run in runs:
-        table.add_row(run.table, str(run.batches), f"{run.rows_read:,}", f"{run.rows_written:,}",
-                      f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", f"{run.seconds:.1f}",
-                      *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
-    console.print(table)
+        rows.add_row(run.table, str(run.batches), f"{run.rows_read:,}", f"{run.rows_written:,}",
+                     f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", f"{run.seconds:.1f}")
+        time.add_row(run.table, *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
+    console.print(rows)
+    console.print(time)
 
 
 def print_tables(console: Console, tables: Iterable[Table]) -> None:

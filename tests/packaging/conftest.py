@@ -14,6 +14,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# What jvm/pom.xml asks a cluster for, written out by hand.
+JARS = [
+    "io.delta:delta-spark_2.13:4.0.1",
+    "org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.2",
+    "software.amazon.msk:aws-msk-iam-auth:2.3.2",
+]
+EXCLUDED = [
+    "org.scala-lang:scala-library", "org.antlr:antlr4-runtime", "org.apache.spark:spark-tags_2.13",
+    "org.lz4:lz4-java", "org.xerial.snappy:snappy-java", "com.google.code.findbugs:jsr305",
+    "org.slf4j:slf4j-api",
+]
+PACKAGES = ["--packages", ",".join(JARS), "--exclude-packages", ",".join(EXCLUDED)]
 JAVA_HOME = os.environ.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
 
 

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.packaging.conftest import PACKAGES
+
 CODE = "s3://retail-lakehouse-prod-code/lakehouse"
 ZIP = "retail_lakehouse-0.1.0-py3-none-any.zip"
-PACKAGES = ["--packages", "io.delta:delta-spark_2.13:4.0.1",
-            "--exclude-packages", "org.scala-lang:scala-library,org.antlr:antlr4-runtime"]
 
 
 def deploy(workdir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:

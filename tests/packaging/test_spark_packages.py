@@ -7,6 +7,7 @@ import pytest
 
 from lakehouse.lib.config import ConfigError
 from lakehouse.lib.spark_packages import SparkPackages, read
+from tests.packaging.conftest import EXCLUDED, JARS
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <properties><scala.binary>2.13</scala.binary><kafka.version>4.0.2</kafka.version></properties>
@@ -33,9 +34,8 @@ def test_every_dependency_becomes_a_coordinate_with_its_properties(tmp_path: Pat
     ]
 
 
-def test_the_project_pom_asks_for_delta_4_0_1_on_scala_2_13() -> None:
-    assert read() == SparkPackages(["io.delta:delta-spark_2.13:4.0.1"],
-                                   ["org.scala-lang:scala-library", "org.antlr:antlr4-runtime"])
+def test_the_project_pom_asks_for_delta_4_0_1_kafka_for_spark_4_0_2_and_msk_iam() -> None:
+    assert read() == SparkPackages(JARS, EXCLUDED)
 
 
 def test_an_unknown_property_is_one_line(tmp_path: Path) -> None:
