@@ -168,6 +168,27 @@ def summary(env: str = ENV) -> None:
     console.print(f"Report: {write_report(story, settings).as_uri()}", highlight=False)
 
 
+dq = typer.Typer(no_args_is_help=True, help="Data quality: the silver rules as Great Expectations suites.")
+app.add_typer(dq, name="dq")
+
+
+@dq.command("docs")
+def dq_docs(env: str = ENV) -> None:
+    """Build GX Data Docs: every silver table's suite, validated on what its bronze table holds now."""
+    from lakehouse.lib import session
+    from lakehouse.lib.expectations import build_docs, project_folder
+
+    settings = load(env)
+    project_folder(settings)  # a report folder on S3 stops here, before Spark starts
+    docs = build_docs(session.start(settings), settings)
+    if docs.not_built:
+        missing = ", ".join(docs.not_built)
+        console.print(f"Not validated, input not built (lakehouse run bronze): {missing}", highlight=False)
+    suites = len(docs.validated) + len(docs.not_built)
+    console.print(f"Validated {len(docs.validated)} of {suites} silver suites.", highlight=False)
+    console.print(f"Data Docs: {docs.index}", highlight=False)
+
+
 def write_failure(error: BaseException, folder: Path) -> Path:
     """The command line and the whole trace, in a file of their own."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from urllib.request import url2pathname
 import great_expectations as gx
 from delta.tables import DeltaTable
 from great_expectations import expectations as gxe
-from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core import ExpectationSuiteValidationResult as SuiteResult
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.metadata_types import FailureSeverity
@@ -36,7 +36,8 @@ from lakehouse.lib.rules import Rule
 
 DATASOURCE = "lakehouse"
 BATCH = "whole batch"
-SEVERITY = {"warn": FailureSeverity.WARNING, "quarantine": FailureSeverity.CRITICAL, "fail": FailureSeverity.CRITICAL}
+SEVERITY = {"warn": FailureSeverity.WARNING, "quarantine": FailureSeverity.CRITICAL,
+            "fail": FailureSeverity.CRITICAL}
 
 
 def _literal(sql: str) -> str:
@@ -45,7 +46,7 @@ def _literal(sql: str) -> str:
 
 
 def unexpected_rows_query(rule: Rule, rules: Sequence[Rule]) -> str:
-    """The rows the row split names with ``rule``: it failed, and (unless it is one) every precondition held."""
+    """The rows the split names with ``rule``: it failed and, unless it is one, every precondition held."""
     broken = [f"NOT coalesce(({_literal(rule.holds)}), false)"]
     if not rule.precondition:
         broken += [f"coalesce(({_literal(pre.holds)}), false)" for pre in rules if pre.precondition]
@@ -64,7 +65,8 @@ def expectation(rule: Rule, rules: Sequence[Rule]) -> gxe.UnexpectedRowsExpectat
 
 def suite(table: Table) -> gx.ExpectationSuite:
     """One expectation per declared rule of ``table``, named after the table."""
-    return gx.ExpectationSuite(name=table.name, expectations=[expectation(rule, table.rules) for rule in table.rules])
+    expectations = [expectation(rule, table.rules) for rule in table.rules]
+    return gx.ExpectationSuite(name=table.name, expectations=expectations)
 
 
 def checked_tables() -> list[Table]:
@@ -78,14 +80,16 @@ def quiet(context: AbstractDataContext) -> AbstractDataContext:
     return context
 
 
-def validate(context: AbstractDataContext, table: Table, output: DataFrame) -> ExpectationSuiteValidationResult:
-    """Validate ``table``'s suite on ``output`` (its transformation's output) in ``context``, results stored."""
+def validate(context: AbstractDataContext, table: Table, output: DataFrame) -> SuiteResult:
+    """``table``'s suite on ``output`` (its transformation's output), the result stored in ``context``."""
     source = context.data_sources.add_or_update_spark(name=DATASOURCE)
-    asset = next((a for a in source.assets if a.name == table.name), None) or source.add_dataframe_asset(table.name)
+    asset = (next((a for a in source.assets if a.name == table.name), None)
+             or source.add_dataframe_asset(table.name))
     batch = (next((b for b in asset.batch_definitions if b.name == BATCH), None)
              or asset.add_batch_definition_whole_dataframe(BATCH))
+    checks = context.suites.add_or_update(suite(table))
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=table.name, data=batch, suite=context.suites.add_or_update(suite(table))))
+        gx.ValidationDefinition(name=table.name, data=batch, suite=checks))
     output = output.persist()
     try:
         return definition.run(batch_parameters={"dataframe": output})
@@ -93,7 +97,7 @@ def validate(context: AbstractDataContext, table: Table, output: DataFrame) -> E
         output.unpersist()
 
 
-def unexpected_counts(result: ExpectationSuiteValidationResult) -> dict[str, int]:
+def unexpected_counts(result: SuiteResult) -> dict[str, int]:
     """Rule name -> rows GX found breaking it."""
     return {r.expectation_config.meta["rule"]: int(r.result["observed_value"]) for r in result.results}
 
@@ -112,7 +116,7 @@ def project_folder(settings: Settings) -> Path:
 
 
 def build_docs(spark: SparkSession, settings: Settings) -> Docs:
-    """Every silver suite, each validated on its bronze input as it is now, and the Data Docs site over them."""
+    """Every silver suite, each validated on its bronze input as it is now, and the Data Docs over them."""
     context = quiet(gx.get_context(mode="file", project_root_dir=project_folder(settings)))
     validated, not_built = [], []
     for table in checked_tables():

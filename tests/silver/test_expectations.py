@@ -67,9 +67,9 @@ def only(counts: Mapping[str, int]) -> dict[str, int]:
 
 
 def test_reviews_counted_by_hand(context, bronze: Bronze) -> None:
-    """Two bad ratings (one on a row with a bad product id too), a warned language, a line that is not JSON."""
-    variants = [{}, {"rating": "6"}, {"rating": "0", "product_id": "SKU-1"}, {"language": "English"}, NOT_JSON,
-                {"review_id": "R2"}]
+    """Two bad ratings (one beside a bad product id), a warned language, a line that is not JSON."""
+    variants = [{}, {"review_id": "R2"}, {"rating": "6"}, {"rating": "0", "product_id": "SKU-1"},
+                {"language": "English"}, NOT_JSON]
     out = output(bronze, "silver.reviews", variants)
     counts = gx_counts(context, "silver.reviews", out)
     assert only(counts) == {"rating_between_1_and_5": 2, "product_id_is_well_formed": 1,
@@ -79,7 +79,8 @@ def test_reviews_counted_by_hand(context, bronze: Bronze) -> None:
 
 def test_fx_rates_counted_by_hand(context, bronze: Bronze) -> None:
     """Rates of zero and below, a lower-case currency, a blank date, and a line of too few fields."""
-    variants = [{}, {"usd_per_unit": "0"}, {"usd_per_unit": "-1.5"}, {"currency": "eur"}, {"date": " "}, NOT_CSV]
+    variants = [{}, {"usd_per_unit": "0"}, {"usd_per_unit": "-1.5"}, {"currency": "eur"}, {"date": " "},
+                NOT_CSV]
     out = output(bronze, "silver.fx_rates", variants)
     counts = gx_counts(context, "silver.fx_rates", out)
     assert only(counts) == {"usd_per_unit_is_positive": 2, "currency_is_well_formed": 1, "date_is_present": 1,
@@ -97,7 +98,8 @@ def test_data_docs_list_every_suite_and_the_validated_table(spark: SparkSession,
 
     docs = build_docs(spark, tiny)
 
-    assert docs.index == tmp_path / "report" / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    site = tmp_path / "report" / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert docs.index == site / "index.html"
     page = docs.index.read_text()
     listed = set(re.findall(r"'expectation_suite_name': '(silver\.[a-z_]+)'", page))
     pages = set(re.findall(r"expectations/silver/([a-z_]+)\.html", page))
