@@ -174,18 +174,20 @@ app.add_typer(dq, name="dq")
 
 @dq.command("docs")
 def dq_docs(env: str = ENV) -> None:
-    """Build GX Data Docs: every silver table's suite, validated on what its bronze table holds now."""
+    """Build GX Data Docs: each silver table's rules validated on its bronze input, its key on the table."""
     from lakehouse.lib import session
     from lakehouse.lib.expectations import build_docs, project_folder
 
     settings = load(env)
     project_folder(settings)  # a report folder on S3 stops here, before Spark starts
-    docs = build_docs(session.start(settings), settings)
+    run_id = new_run_id()
+    docs = build_docs(session.start(settings), settings, run_id)
     if docs.not_built:
-        missing = ", ".join(docs.not_built)
-        console.print(f"Not validated, input not built (lakehouse run bronze): {missing}", highlight=False)
+        console.print(f"Not validated, not built yet (lakehouse run all): {', '.join(docs.not_built)}",
+                      highlight=False)
     suites = len(docs.validated) + len(docs.not_built)
-    console.print(f"Validated {len(docs.validated)} of {suites} silver suites.", highlight=False)
+    console.print(f"Validated {len(docs.validated)} of {suites} suites; {docs.recorded} table-level results "
+                  f"in ops.dq_results, run {run_id}.", highlight=False)
     console.print(f"Data Docs: {docs.index}", highlight=False)
 
 

@@ -7,6 +7,8 @@ hand-written cases, and two tables also have a small batch counted by hand here.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -18,7 +20,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import registry
 from lakehouse.lib.config import Settings
-from lakehouse.lib.expectations import build_docs, checked_tables, quiet, unexpected_counts, validate
+from lakehouse.lib.expectations import build_docs, checked_tables, quiet, suite, unexpected_counts, validate
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
 
 from .test_rule_cases import NOT_CSV, NOT_JSON, TABLES, Bronze, Variant, bronze_row
@@ -45,7 +47,7 @@ def split_counts(table_name: str, out: DataFrame) -> dict[str, int]:
 
 
 def gx_counts(context, table_name: str, out: DataFrame) -> dict[str, int]:
-    return unexpected_counts(validate(context, registry.get(table_name), out))
+    return unexpected_counts(validate(context, suite(registry.get(table_name)), out))
 
 
 def test_every_silver_table_with_rules_has_a_batch_of_cases() -> None:
@@ -88,23 +90,39 @@ def test_fx_rates_counted_by_hand(context, bronze: Bronze) -> None:
     assert counts == split_counts("silver.fx_rates", out)
 
 
-def test_data_docs_list_every_suite_and_the_validated_table(spark: SparkSession, settings: Settings,
+def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession, settings: Settings,
                                                            bronze: Bronze, tmp_path: Path) -> None:
+    """A tiny root with bronze.reviews, and a silver.reviews holding a review twice and one without its id."""
     paths = {name: str(tmp_path / name) for name in ("landing", "lakehouse", "report", "logs")}
     tiny = settings.model_copy(update={"paths": settings.paths.model_copy(update=paths)})
     table = TABLES["silver.reviews"]
     rows = bronze(table.bronze_fields, [bronze_row(table, variant) for variant in ({}, {"rating": "6"})])
     rows.write.format("delta").save(tiny.table_path("bronze.reviews"))
+    stored = spark.createDataFrame([("R1", 4), ("R1", 5), ("R2", 3), (None, 2), ("R3", 1)],
+                                   "review_id string, rating int")
+    stored.write.format("delta").save(tiny.table_path("silver.reviews"))
 
-    docs = build_docs(spark, tiny)
+    docs = build_docs(spark, tiny, "docs-test")
 
     site = tmp_path / "report" / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert docs.index == site / "index.html"
     page = docs.index.read_text()
-    listed = set(re.findall(r"'expectation_suite_name': '(silver\.[a-z_]+)'", page))
-    pages = set(re.findall(r"expectations/silver/([a-z_]+)\.html", page))
-    assert listed == set(TABLES) and pages == {name.removeprefix("silver.") for name in TABLES}
-    assert docs.validated == ("silver.reviews",)
-    assert set(docs.not_built) == set(TABLES) - {"silver.reviews"}
-    results = re.findall(r"validations/(silver/[a-z_]+)/", page)
-    assert set(results) == {"silver/reviews"}
+    listed = set(re.findall(r"'expectation_suite_name': '(silver\.[a-z_]+(?:\.stored)?)'", page))
+    keyed = {name for name in TABLES if name != "silver.server_logs"}  # server log lines have no key
+    assert listed == set(TABLES) | {f"{name}.stored" for name in keyed}
+    assert set(re.findall(r"expectations/silver/([a-z_]+)\.html", page)) == {n.split(".")[1] for n in TABLES}
+    assert set(docs.validated) == {"silver.reviews", "silver.reviews.stored"}
+    assert set(docs.not_built) == set(listed) - set(docs.validated)
+    assert set(re.findall(r"validations/(silver/[a-z_]+(?:/stored)?)/", page)) == {"silver/reviews",
+                                                                                 "silver/reviews/stored"}
+    results = spark.read.format("delta").load(tiny.table_path("ops.dq_results")).where("run_id = 'docs-test'")
+    assert {(r.table, r.rule, r.action, r.rows_checked, r.rows_failed) for r in results.collect()} == {
+        ("silver.reviews", "key_is_unique", "warn", 5, 2),  # R1 twice; a missing id is no duplicate
+        ("silver.reviews", "review_id_is_not_null", "warn", 5, 1)}
+    assert docs.recorded == 2
+
+
+def test_the_dq_command_offers_docs() -> None:
+    done = subprocess.run([sys.executable, "-m", "lakehouse.lib.cli", "dq", "--help"], capture_output=True,
+                          text=True, timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and "docs" in done.stdout and "Great Expectations" in done.stdout
