@@ -8,9 +8,10 @@ rule that is not a precondition only counts rows whose preconditions held, as in
 ``rules.with_results``. GX's unexpected-row count per rule is therefore the
 split's count per rule, on the same batch: the silver transformation's output.
 
-``build_docs`` keeps a GX file project under ``<paths.report>/dq``: one suite per
-silver table, each validated on what its bronze input holds now, and the Data Docs
-site built from them.
+A table with a key also gets table-level checks of its stored table, from that key
+(unique, never NULL), whose results join the row rules' in ``ops.dq_results``.
+``build_docs`` keeps a GX file project under ``<paths.report>/dq``: every suite,
+validated on what is there now, and the Data Docs site built from them.
 """
 from __future__ import annotations
 
