@@ -27,7 +27,7 @@ setup(
         "pyarrow>=15",
         "matplotlib>=3.8",
         "graphviz>=0.20",
-        "great_expectations[spark]>=1.24.1,<1.25",
+        "great_expectations[spark]>=1.20,<1.25",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1"],
