@@ -33,6 +33,7 @@ setup(
         "matplotlib>=3.8",
         "graphviz>=0.20",
         "confluent-kafka>=2.6,<3",
+        "great_expectations[spark]>=1.20,<1.25",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",

@@ -312,6 +312,29 @@ def emr_serverless(
     write_json(out, "emr-serverless-start-job-run.json", run)
 
 
+dq = typer.Typer(no_args_is_help=True, help="Data quality: the silver rules as Great Expectations suites.")
+app.add_typer(dq, name="dq")
+
+
+@dq.command("docs")
+def dq_docs(env: str = ENV) -> None:
+    """Build GX Data Docs: each silver table's rules validated on its bronze input, its key on the table."""
+    from lakehouse.lib import session
+    from lakehouse.lib.expectations import build_docs, project_folder
+
+    settings = load(env)
+    project_folder(settings)  # a report folder on S3 stops here, before Spark starts
+    run_id = new_run_id()
+    docs = build_docs(session.start(settings), settings, run_id)
+    if docs.not_built:
+        console.print(f"Not validated, not built yet (lakehouse run all): {', '.join(docs.not_built)}",
+                      highlight=False)
+    suites = len(docs.validated) + len(docs.not_built)
+    console.print(f"Validated {len(docs.validated)} of {suites} suites; {docs.recorded} table-level results "
+                  f"in ops.dq_results, run {run_id}.", highlight=False)
+    console.print(f"Data Docs: {docs.index}", highlight=False)
+
+
 def write_failure(error: BaseException, folder: Path) -> Path:
     """The command line and the whole trace, in a file of their own."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ def lakehouse(*args: str) -> subprocess.CompletedProcess:
                           timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
-@pytest.mark.parametrize("verb", ["generate", "run", "tables", "graph", "summary", "kafka", "deploy"])
+@pytest.mark.parametrize("verb", ["generate", "run", "tables", "graph", "summary", "kafka", "deploy", "dq"])
 def test_every_verb_has_help(verb: str) -> None:
     done = lakehouse(verb, "--help")
     assert done.returncode == 0 and "Usage" in done.stdout

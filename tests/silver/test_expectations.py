@@ -1,0 +1,128 @@
+"""GX validates the silver rules as declared: its unexpected rows per rule are the rows the row split names.
+
+One batch per silver table holds the table's base record and every failing and NULL
+case of ``test_rule_cases``; the count each rule should have is read off those
+hand-written cases, and two tables also have a small batch counted by hand here.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import great_expectations as gx
+import pytest
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse.lib import registry
+from lakehouse.lib.config import Settings
+from lakehouse.lib.expectations import build_docs, checked_tables, quiet, suite, unexpected_counts, validate
+from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
+
+from .test_rule_cases import NOT_CSV, NOT_JSON, TABLES, Bronze, Variant, bronze_row
+
+
+@pytest.fixture(scope="module")
+def context():
+    return quiet(gx.get_context(mode="ephemeral"))
+
+
+def output(bronze: Bronze, table_name: str, variants: Sequence[Variant]) -> DataFrame:
+    table = TABLES[table_name]
+    rows = bronze(table.bronze_fields, [bronze_row(table, variant) for variant in variants])
+    return registry.get(table_name).transform(rows)
+
+
+def split_counts(table_name: str, out: DataFrame) -> dict[str, int]:
+    """Rows the row split names with each rule, quarantine and warn alike."""
+    rules = registry.get(table_name).rules
+    named = F.array_union(F.col(FAILED_RULES), F.col(WARNED_RULES))
+    row = with_results(out, rules).agg(*[F.count_if(F.array_contains(named, r.name)).alias(r.name)
+                                         for r in rules]).first()
+    return row.asDict()
+
+
+def gx_counts(context, table_name: str, out: DataFrame) -> dict[str, int]:
+    return unexpected_counts(validate(context, suite(registry.get(table_name)), out))
+
+
+def test_every_silver_table_with_rules_has_a_batch_of_cases() -> None:
+    assert {table.name for table in checked_tables()} == set(TABLES)
+
+
+@pytest.mark.parametrize("table_name", list(TABLES))
+def test_gx_finds_the_rows_the_split_names(context, bronze: Bronze, table_name: str) -> None:
+    cases = TABLES[table_name].cases
+    variants = [{}, *[variant for pair in cases.values() for variant, _ in pair]]
+    expected = Counter({rule: 0 for rule in cases})
+    expected.update(rule for pair in cases.values() for _, failed in pair for rule in failed)
+    out = output(bronze, table_name, variants)
+    assert gx_counts(context, table_name, out) == split_counts(table_name, out) == dict(expected)
+
+
+def only(counts: Mapping[str, int]) -> dict[str, int]:
+    return {rule: n for rule, n in counts.items() if n}
+
+
+def test_reviews_counted_by_hand(context, bronze: Bronze) -> None:
+    """Two bad ratings (one beside a bad product id), a warned language, a line that is not JSON."""
+    variants = [{}, {"review_id": "R2"}, {"rating": "6"}, {"rating": "0", "product_id": "SKU-1"},
+                {"language": "English"}, NOT_JSON]
+    out = output(bronze, "silver.reviews", variants)
+    counts = gx_counts(context, "silver.reviews", out)
+    assert only(counts) == {"rating_between_1_and_5": 2, "product_id_is_well_formed": 1,
+                            "language_is_well_formed": 1, "record_is_parseable": 1}
+    assert counts == split_counts("silver.reviews", out)
+
+
+def test_fx_rates_counted_by_hand(context, bronze: Bronze) -> None:
+    """Rates of zero and below, a lower-case currency, a blank date, and a line of too few fields."""
+    variants = [{}, {"usd_per_unit": "0"}, {"usd_per_unit": "-1.5"}, {"currency": "eur"}, {"date": " "},
+                NOT_CSV]
+    out = output(bronze, "silver.fx_rates", variants)
+    counts = gx_counts(context, "silver.fx_rates", out)
+    assert only(counts) == {"usd_per_unit_is_positive": 2, "currency_is_well_formed": 1, "date_is_present": 1,
+                            "record_is_parseable": 1}
+    assert counts == split_counts("silver.fx_rates", out)
+
+
+def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession, settings: Settings,
+                                                           bronze: Bronze, tmp_path: Path) -> None:
+    """A tiny root with bronze.reviews, and a silver.reviews holding a review twice and one without its id."""
+    paths = {name: str(tmp_path / name) for name in ("landing", "lakehouse", "report", "logs")}
+    tiny = settings.model_copy(update={"paths": settings.paths.model_copy(update=paths)})
+    table = TABLES["silver.reviews"]
+    rows = bronze(table.bronze_fields, [bronze_row(table, variant) for variant in ({}, {"rating": "6"})])
+    rows.write.format("delta").save(tiny.table_path("bronze.reviews"))
+    stored = spark.createDataFrame([("R1", 4), ("R1", 5), ("R2", 3), (None, 2), ("R3", 1)],
+                                   "review_id string, rating int")
+    stored.write.format("delta").save(tiny.table_path("silver.reviews"))
+
+    docs = build_docs(spark, tiny, "docs-test")
+
+    site = tmp_path / "report" / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert docs.index == site / "index.html"
+    page = docs.index.read_text()
+    listed = set(re.findall(r"'expectation_suite_name': '(silver\.[a-z_]+(?:\.stored)?)'", page))
+    keyed = {name for name in TABLES if name != "silver.server_logs"}  # server log lines have no key
+    assert listed == set(TABLES) | {f"{name}.stored" for name in keyed}
+    assert set(re.findall(r"expectations/silver/([a-z_]+)\.html", page)) == {n.split(".")[1] for n in TABLES}
+    assert set(docs.validated) == {"silver.reviews", "silver.reviews.stored"}
+    assert set(docs.not_built) == set(listed) - set(docs.validated)
+    assert set(re.findall(r"validations/(silver/[a-z_]+(?:/stored)?)/", page)) == {"silver/reviews",
+                                                                                 "silver/reviews/stored"}
+    results = spark.read.format("delta").load(tiny.table_path("ops.dq_results")).where("run_id = 'docs-test'")
+    assert {(r.table, r.rule, r.action, r.rows_checked, r.rows_failed) for r in results.collect()} == {
+        ("silver.reviews", "key_is_unique", "warn", 5, 2),  # R1 twice; a missing id is no duplicate
+        ("silver.reviews", "review_id_is_not_null", "warn", 5, 1)}
+    assert docs.recorded == 2
+
+
+def test_the_dq_command_offers_docs() -> None:
+    done = subprocess.run([sys.executable, "-m", "lakehouse.lib.cli", "dq", "--help"], capture_output=True,
+                          text=True, timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and "docs" in done.stdout and "Great Expectations" in done.stdout
