@@ -18,7 +18,7 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.lib import registry
+from lakehouse.lib import catalog, registry, runlog
 from lakehouse.lib.config import Settings
 from lakehouse.lib.expectations import build_docs, checked_tables, quiet, suite, unexpected_counts, validate
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
@@ -102,7 +102,11 @@ def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession, 
                                    "review_id string, rating int")
     stored.write.format("delta").save(tiny.table_path("silver.reviews"))
 
-    docs = build_docs(spark, tiny, "docs-test")
+    try:
+        docs = build_docs(spark, tiny, "docs-test")
+    finally:  # the session's one catalog: point ops.dq_results back at the test run's own root
+        catalog._ensured.discard((spark.sparkContext.applicationId, settings.table_path(runlog.DQ_RESULTS)))
+        catalog.ensure(spark, settings, runlog.DQ_RESULTS, runlog.DQ_SCHEMA)
 
     site = tmp_path / "report" / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert docs.index == site / "index.html"
