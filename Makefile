@@ -49,7 +49,7 @@ setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, in
 generate: setup ## Write the synthetic landing data set into data/landing
 	$(BIN)/lakehouse generate --env $(ENV)
 
-run: setup ## Process everything that has landed: bronze, silver, quarantine
+run: setup ## Process everything that has landed: bronze, silver, quarantine, gold
 	$(BIN)/lakehouse run all --mode batch --env $(ENV)
 
 summary: setup ## Rows per table, quarantine by rule, where the data is

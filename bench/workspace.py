@@ -42,9 +42,11 @@ class DataSize:
 
 
 def write_conf(root: Path, env: str = "local") -> Path:
-    """``conf/local.yaml`` with every path under ``root``; returns the file (``<root>/conf/<env>.yaml``)."""
+    """``conf/local.yaml`` with every path under ``root`` and the repository's jars; returns the file
+    (``<root>/conf/<env>.yaml``)."""
     settings = yaml.safe_load((REPO / "conf" / "local.yaml").read_text())
     settings["paths"] = {key: str(root / key) for key in settings["paths"]}
+    settings["spark"]["jars_dir"] = config.load("local").spark.jars_dir  # the repository's, made absolute
     conf_file = root / "conf" / f"{env}.yaml"
     conf_file.parent.mkdir(parents=True, exist_ok=True)
     conf_file.write_text(yaml.safe_dump(settings, sort_keys=False))

@@ -59,7 +59,8 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
         spark.sql(f"DROP TABLE {name}")  # an external table: dropping the entry leaves every file in place
     wanted = dict(properties or {})
     if is_delta:
-        spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
+        if location is None or not _same_place(location, path):
+            spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
         _add_missing(spark, name, schema, wanted)
     else:
         builder = DeltaTable.createIfNotExists(spark).tableName(name).location(path).addColumns(schema)
@@ -71,14 +72,17 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
 
 
 def _add_missing(spark: SparkSession, name: str, schema: StructType, properties: Mapping[str, str]) -> None:
-    """Give a table from an older version of this project the properties and columns it now declares."""
-    table = DeltaTable.forName(spark, name)
-    current = table.detail().first().properties
+    """Give a table from an older version of this project the properties and columns it now declares.
+
+    Properties and columns come from the table's metadata alone; ``DESCRIBE DETAIL`` would also
+    list its files, a Spark job per table on every run.
+    """
+    current = {row.key: row.value for row in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
     missing = {key: value for key, value in properties.items() if current.get(key) != value}
     if missing:
         assignments = ", ".join(f"'{key}' = '{value}'" for key, value in missing.items())
         spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({assignments})")
-    held = set(table.toDF().columns)
+    held = set(spark.table(name).columns)
     added = [f"`{field.name}` {field.dataType.simpleString()}" for field in schema.fields if field.name not in held]
     if added:
         spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({', '.join(added)})")

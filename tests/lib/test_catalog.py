@@ -1,0 +1,52 @@
+"""Tables in the catalog: created once, registered where their root is, upgraded in place."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from delta.tables import DeltaTable
+from pyspark.sql import Row, SparkSession
+from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+from lakehouse.lib import catalog
+from lakehouse.lib.config import Settings
+
+DECLARED = StructType([StructField("id", StringType()), StructField("added", LongType())])
+PROPERTIES = {"delta.enableChangeDataFeed": "true"}
+
+
+@pytest.fixture
+def root(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A root of its own in a temporary folder; its tables are registered in the session's catalog."""
+    yield settings.model_copy(update={"paths": settings.paths.model_copy(update={"lakehouse": str(tmp_path)})})
+    catalog._ensured.clear()
+
+
+def properties(spark: SparkSession, name: str) -> dict[str, str]:
+    return {row.key: row.value for row in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
+
+
+def test_a_new_table_is_created_empty_with_its_schema_and_properties(spark: SparkSession, root: Settings) -> None:
+    path = catalog.ensure(spark, root, "catalogtest.fresh", DECLARED, PROPERTIES)
+    assert path == root.table_path("catalogtest.fresh")
+    assert spark.table("catalogtest.fresh").schema == DECLARED
+    assert spark.table("catalogtest.fresh").count() == 0
+    assert properties(spark, "catalogtest.fresh")["delta.enableChangeDataFeed"] == "true"
+
+
+def test_a_table_of_an_older_version_gets_the_declared_properties_and_columns(spark: SparkSession,
+                                                                             root: Settings) -> None:
+    path = root.table_path("catalogtest.older")
+    spark.createDataFrame([("a",)], "id string").write.format("delta").save(path)
+    catalog.ensure(spark, root, "catalogtest.older", DECLARED, PROPERTIES)
+    assert properties(spark, "catalogtest.older")["delta.enableChangeDataFeed"] == "true"
+    assert spark.table("catalogtest.older").collect() == [Row(id="a", added=None)]
+
+
+def test_a_table_as_declared_is_left_as_it_is(spark: SparkSession, root: Settings) -> None:
+    path = catalog.ensure(spark, root, "catalogtest.current", DECLARED, PROPERTIES)
+    version = DeltaTable.forPath(spark, path).history(1).first().version
+    catalog._ensured.clear()  # as a new process would find it
+    catalog.ensure(spark, root, "catalogtest.current", DECLARED, PROPERTIES)
+    assert DeltaTable.forPath(spark, path).history(1).first().version == version
