@@ -60,13 +60,10 @@ def generate(
     scale from it and from ``customers``. ``bad_rate`` is the share of records
     made bad, spread over every kind of bad input in the landing contract.
     """
-    _check(customers, events, days, bad_rate)
-    run = Run(seed, start, days)
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress) as bar:
         tasks = {source: bar.add_task(source, total=None) for source in SOURCES}
-        planned = _clean_files(run, customers, events)
-        _make_mess(run, planned, bad_rate)
+        run, planned = _planned_files(customers, events, days, seed, start, bad_rate)
         counts = {}
         for source in SOURCES:
             bar.update(tasks[source], total=len(planned[source]))
@@ -89,12 +86,19 @@ def source_records(
 
     A truncated gzip file is a fault of files alone, so its records (copies of others) are left out.
     """
+    _, planned = _planned_files(customers, events, days, seed, start, bad_rate)
+    return {source: [row for landing_file in planned[source] if not landing_file.truncated
+                     for row in landing_file.rows] for source in SOURCES}
+
+
+def _planned_files(customers: int, events: int, days: int, seed: int, start: datetime.date,
+                   bad_rate: float) -> tuple[Run, dict[str, list[LandingFile]]]:
+    """Every source's files as they will land: the clean records cut into day files, then made bad."""
     _check(customers, events, days, bad_rate)
     run = Run(seed, start, days)
     planned = _clean_files(run, customers, events)
     _make_mess(run, planned, bad_rate)
-    return {source: [row for landing_file in planned[source] if not landing_file.truncated
-                     for row in landing_file.rows] for source in SOURCES}
+    return run, planned
 
 
 def _check(customers: int, events: int, days: int, bad_rate: float) -> None:

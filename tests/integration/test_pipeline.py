@@ -177,7 +177,8 @@ def test_the_run_log_says_where_each_checked_tables_time_went(spark: SparkSessio
     run = spark.table("ops.runs").where("run_id = 'first' AND `table` = 'silver.reviews'").first()
     assert set(run.phase_seconds) == {"catalog", "check", "plan", "write", "other"}
     assert all(run.phase_seconds[phase] > 0 for phase in ("catalog", "check", "plan", "write"))
-    assert sum(run.phase_seconds.values()) == pytest.approx(run.seconds, abs=0.01)
+    timed = sum(seconds for phase, seconds in run.phase_seconds.items() if phase != "other")
+    assert timed <= run.seconds + 0.01, "each phase is timed once, within the run"
 
 
 def versions(spark: SparkSession, settings: Settings) -> dict[str, int]:
