@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run summary demo graph diagrams test clean package kafka-up kafka-down FORCE
+.PHONY: help setup generate run maintain summary demo graph diagrams test clean package kafka-up kafka-down FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,6 +51,9 @@ generate: setup ## Write the synthetic landing data set into data/landing
 
 run: setup ## Process everything that has landed: bronze, silver, quarantine, gold
 	$(BIN)/lakehouse run all --mode batch --env $(ENV)
+
+maintain: setup ## Compact small files (gold Z-ordered), vacuum past each layer's retention, checkpoint the logs
+	$(BIN)/lakehouse maintain --env $(ENV)
 
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)

@@ -196,6 +196,22 @@ def run(
 
 
 @app.command()
+def maintain(
+    selection: str = typer.Argument("all", help="all, a layer (gold, quarantine, ops), or one table (gold.daily_sales)"),
+    env: str = ENV,
+) -> None:
+    """Compact small files (gold Z-ordered by its key), vacuum past the layer's retention, checkpoint the log."""
+    from lakehouse.lib import session
+    from lakehouse.lib.maintenance import maintain as maintain_tables
+    from lakehouse.lib.summary import print_maintained
+
+    settings = load(env)
+    with console.status(f"maintaining {selection}"):
+        done = maintain_tables(session.start(settings), settings, selection)
+    print_maintained(console, done)
+
+
+@app.command()
 def tables() -> None:
     """List every declared table with its source, key, rules and grain."""
     from lakehouse.lib import registry

@@ -69,6 +69,24 @@ class Quality(Strict):
     max_quarantine_ratio: float = Field(0.05, ge=0, le=1, description="Warn above this share per batch")
 
 
+class Retention(Strict):
+    """Hours a layer's removed files and log entries are kept: how far back its tables can be read.
+
+    A stream or an incremental gold refresh that falls further behind than its input's
+    retention can no longer catch up; keep silver above the longest gap between gold runs.
+    """
+
+    bronze: float = Field(720, ge=0)
+    silver: float = Field(720, ge=0)
+    quarantine: float = Field(720, ge=0)
+    gold: float = Field(168, ge=0)
+    ops: float = Field(720, ge=0)
+
+
+class Maintenance(Strict):
+    retain_hours: Retention = Retention()
+
+
 class EmrServerless(Strict):
     application_name: str = Field(description="Name of the EMR Serverless application to create")
     execution_role_arn: str = Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
@@ -151,6 +169,7 @@ class Settings(Strict):
     batch: Batch = Batch()
     privacy: Privacy = Privacy()
     quality: Quality = Quality()
+    maintenance: Maintenance = Maintenance()
     emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
     kafka: Kafka = Kafka()
 

@@ -51,11 +51,14 @@ def input_versions(spark: SparkSession, paths: Mapping[str, str]) -> dict[str, i
 
 
 def versions_seen(spark: SparkSession, path: str) -> dict[str, int] | None:
-    """The input versions the table's latest rebuild recorded, or None if it has none."""
-    for row in DeltaTable.forPath(spark, path).history(20).select("userMetadata").collect():
-        if row.userMetadata:
-            return json.loads(row.userMetadata).get(METADATA_KEY)
-    return None
+    """The input versions the table's latest rebuild recorded, or None if it has none.
+
+    Searched through the whole kept history: maintenance (OPTIMIZE, VACUUM, properties) commits
+    in between rebuilds, and a rebuild must not be forgotten behind them.
+    """
+    latest = (DeltaTable.forPath(spark, path).history().where(F.coalesce("userMetadata", F.lit("")) != "")
+              .orderBy(F.desc("version")).select("userMetadata").first())
+    return json.loads(latest.userMetadata).get(METADATA_KEY) if latest else None
 
 
 def metadata(versions: Mapping[str, int]) -> str:

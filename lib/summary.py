@@ -15,6 +15,7 @@ from rich.text import Text
 
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
+from lakehouse.lib.maintenance import Maintained
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
@@ -58,6 +59,16 @@ def print_tables(console: Console, tables: Iterable[Table]) -> None:
                   else ", ".join(declared.inputs))
         table.add_row(declared.name, source, ", ".join(declared.key) or "-", str(len(declared.rules)),
                       declared.grain)
+    console.print(table)
+
+
+def print_maintained(console: Console, done: Iterable[Maintained]) -> None:
+    table = _table("Maintained tables", "table", "files before", "files after", "z-order by", "files removed",
+                   "kept (hours)", "log entries before", "after", "checkpoint at")
+    for one in done:
+        table.add_row(one.table, str(one.files_before), str(one.files_after), ", ".join(one.zorder_by) or "-",
+                      str(one.removed_files), f"{one.retain_hours:g}", str(one.log_entries_before),
+                      str(one.log_entries_after), f"v{one.checkpoint_version}")
     console.print(table)
 
 

@@ -1,0 +1,108 @@
+"""Maintenance: small files compacted (gold Z-ordered), files past retention vacuumed, the log checkpointed."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from delta.tables import DeltaTable
+from pyspark.sql import SparkSession
+
+from lakehouse.lib import catalog, incremental
+from lakehouse.lib.config import ConfigError, Retention, Settings
+from lakehouse.lib.maintenance import catalogued, maintain_table
+
+SALES = "date date, country string, category string, revenue_usd double"
+DAYS = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]
+
+
+@pytest.fixture
+def root(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    yield retained(settings.model_copy(update={"paths": settings.paths.model_copy(
+        update={"lakehouse": str(tmp_path)})}), gold=720)
+    catalog._ensured.clear()
+
+
+def retained(settings: Settings, **hours: float) -> Settings:
+    retain = settings.maintenance.retain_hours.model_copy(update=hours)
+    return settings.model_copy(update={"maintenance": settings.maintenance.model_copy(
+        update={"retain_hours": retain})})
+
+
+def small_files(spark: SparkSession, path: str) -> None:
+    """One commit, so one small file, per day: what a refresh a day leaves behind."""
+    for day in DAYS:
+        (spark.sql(f"SELECT DATE'{day}' AS date, 'DE' AS country, 'toys' AS category, 10.0 AS revenue_usd")
+         .coalesce(1).write.format("delta").mode("append").save(path))
+
+
+def data_files(path: str) -> list[Path]:
+    return [p for p in Path(path).rglob("*.parquet") if "_delta_log" not in p.parts]
+
+
+def test_gold_small_files_become_one_z_ordered_by_the_leading_key_columns(spark: SparkSession,
+                                                                          root: Settings) -> None:
+    path = root.table_path("gold.daily_sales")
+    small_files(spark, path)
+    before = sorted(spark.read.format("delta").load(path).collect())
+    done = maintain_table(spark, root, "gold.daily_sales")
+    assert (done.files_before, done.files_after) == (5, 1)
+    assert done.zorder_by == ("date", "country")
+    optimized = DeltaTable.forPath(spark, path).history().where("operation = 'OPTIMIZE'").first()
+    assert optimized.operationParameters["zOrderBy"] == '["date","country"]'
+    assert sorted(spark.read.format("delta").load(path).collect()) == before
+
+
+def test_files_are_vacuumed_only_past_the_layers_retention(spark: SparkSession, root: Settings) -> None:
+    path = root.table_path("gold.daily_sales")
+    small_files(spark, path)
+    kept = maintain_table(spark, root, "gold.daily_sales")
+    assert kept.removed_files == 0 and len(data_files(path)) == 6  # the 5 compacted away are still needed
+    gone = maintain_table(spark, retained(root, gold=0), "gold.daily_sales")
+    assert gone.removed_files == 5 and len(data_files(path)) == 1
+    properties = DeltaTable.forPath(spark, path).detail().first().properties
+    assert properties["delta.deletedFileRetentionDuration"] == "interval 0 hours"
+    assert properties["delta.logRetentionDuration"] == "interval 0 hours"
+
+
+def test_the_checkpoint_drops_log_entries_older_than_retention(spark: SparkSession, root: Settings) -> None:
+    """Delta deletes the entries an older checkpoint already covers, once they are past the retention."""
+    path = root.table_path("silver.orders")
+    small_files(spark, path)
+    daily = retained(root, silver=24)
+    first = maintain_table(spark, daily, "silver.orders")
+    assert first.zorder_by == ()
+    assert Path(path, "_delta_log", f"{first.checkpoint_version:020d}.checkpoint.parquet").is_file()
+    three_days_ago = time.time() - 3 * 24 * 3600
+    for entry in Path(path, "_delta_log").iterdir():
+        os.utime(entry, (three_days_ago, three_days_ago))
+    second = maintain_table(spark, daily, "silver.orders")
+    assert second.log_entries_after < second.log_entries_before
+    assert not Path(path, "_delta_log", f"{0:020d}.json").exists()
+    assert spark.read.format("delta").load(path).count() == len(DAYS)
+
+
+def test_a_rebuild_is_found_behind_later_maintenance_commits(spark: SparkSession, root: Settings) -> None:
+    path = root.table_path("gold.daily_sales")
+    (spark.sql(f"SELECT DATE'{DAYS[0]}' AS date").write.format("delta")
+     .option("userMetadata", incremental.metadata({"silver.orders": 7})).save(path))
+    for hours in range(25):
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('delta.logRetentionDuration' = "
+                  f"'interval {hours + 1} hours')")
+    assert incremental.versions_seen(spark, path) == {"silver.orders": 7}
+
+
+def test_an_unknown_layer_or_table_is_one_line(spark: SparkSession) -> None:
+    with pytest.raises(ConfigError, match=r"^unknown table or layer 'platinum' \(layers: bronze, silver, "):
+        catalogued(spark, "platinum")
+    with pytest.raises(ConfigError, match=r"^no table gold.nowhere in the catalog"):
+        catalogued(spark, "gold.nowhere")
+
+
+def test_retention_is_per_known_layer_and_never_negative() -> None:
+    with pytest.raises(ValueError, match="platinum"):
+        Retention.model_validate({"platinum": 10})
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        Retention.model_validate({"gold": -1})
