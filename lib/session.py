@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 
 from pyspark.sql import SparkSession
 
@@ -38,8 +39,11 @@ def start(settings: Settings) -> SparkSession:
         builder = builder.master(settings.spark.master)
     if settings.spark.jars_dir:
         builder = builder.config("spark.jars", ",".join(jars(settings.spark.jars_dir)))
+    # Python workers of a local Spark run this interpreter, with the project's packages (pandas UDFs, MLflow).
+    workers = {"spark.pyspark.python": sys.executable} if (settings.spark.master or "").startswith("local") else {}
     conf = {
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
+        **workers,
         **_local_catalog(settings.catalog_path),
         **settings.spark.conf,
         **REQUIRED_CONF,

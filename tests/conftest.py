@@ -5,7 +5,9 @@ pytest.ini names its catalog; the settings point every path there.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ import yaml
 from pyspark.sql import SparkSession
 
 from lakehouse.lib import config, session
+
+# Python workers (pandas UDFs, MLflow's spark_udf) run this interpreter, as lib/session.py sets for local Spark.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_ROOT = REPO / "data" / "test"
