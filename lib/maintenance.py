@@ -82,7 +82,7 @@ def maintain_table(spark: SparkSession, settings: Settings, name: str) -> Mainta
     removed = spark.sql(f"VACUUM delta.`{sql_path}` RETAIN {hours} HOURS DRY RUN").count()
     spark.sql(f"VACUUM delta.`{sql_path}` RETAIN {hours} HOURS")
     log_before = _log_entries(spark, path)
-    spark._jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path).checkpoint()
+    _checkpoint(spark, path)
     return Maintained(
         table=name, files_before=files_before, files_after=table.detail().first().numFiles,
         zorder_by=columns, removed_files=removed, retain_hours=hours, log_entries_before=log_before,
@@ -98,6 +98,17 @@ def _keep_for(spark: SparkSession, path: str, hours: float) -> None:
         return
     settings = ", ".join(f"'{key}' = '{wanted}'" for key in RETENTION_PROPERTIES)
     spark.sql(f"ALTER TABLE delta.`{path.replace('`', '``')}` SET TBLPROPERTIES ({settings})")
+
+
+def _checkpoint(spark: SparkSession, path: str) -> None:
+    """A checkpoint at the latest version, then Delta's cleanup of the log entries past retention.
+
+    Delta does both after every tenth commit; the Python API has neither, so this calls the JVM.
+    """
+    jvm = spark._jvm
+    none = jvm.scala.Option.empty()
+    delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    delta_log.checkpointAndCleanUpDeltaLog(delta_log.update(False, none, none), none)
 
 
 def _log_entries(spark: SparkSession, path: str) -> int:

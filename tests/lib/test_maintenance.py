@@ -1,8 +1,6 @@
 """Maintenance: small files compacted (gold Z-ordered), files past retention vacuumed, the log checkpointed."""
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -67,20 +65,15 @@ def test_files_are_vacuumed_only_past_the_layers_retention(spark: SparkSession, 
     assert properties["delta.logRetentionDuration"] == "interval 0 hours"
 
 
-def test_the_checkpoint_drops_log_entries_older_than_retention(spark: SparkSession, root: Settings) -> None:
-    """Delta deletes the entries an older checkpoint already covers, once they are past the retention."""
+def test_the_log_is_checkpointed_at_the_latest_version(spark: SparkSession, root: Settings) -> None:
     path = root.table_path("silver.orders")
     small_files(spark, path)
-    daily = retained(root, silver=24)
-    first = maintain_table(spark, daily, "silver.orders")
-    assert first.zorder_by == ()
-    assert Path(path, "_delta_log", f"{first.checkpoint_version:020d}.checkpoint.parquet").is_file()
-    three_days_ago = time.time() - 3 * 24 * 3600
-    for entry in Path(path, "_delta_log").iterdir():
-        os.utime(entry, (three_days_ago, three_days_ago))
-    second = maintain_table(spark, daily, "silver.orders")
-    assert second.log_entries_after < second.log_entries_before
-    assert not Path(path, "_delta_log", f"{0:020d}.json").exists()
+    done = maintain_table(spark, retained(root, silver=24), "silver.orders")
+    assert done.zorder_by == ()
+    assert done.checkpoint_version == DeltaTable.forPath(spark, path).history(1).first().version
+    assert Path(path, "_delta_log", f"{done.checkpoint_version:020d}.checkpoint.parquet").is_file()
+    properties = DeltaTable.forPath(spark, path).detail().first().properties
+    assert properties["delta.logRetentionDuration"] == "interval 24 hours"
     assert spark.read.format("delta").load(path).count() == len(DAYS)
 
 
