@@ -20,6 +20,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.lib import registry
 from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.writes import table_version
 
 LAYERS = ("bronze", "silver", "quarantine", "gold", "ops")
 ZORDER_COLUMNS = 2
@@ -86,7 +87,7 @@ def maintain_table(spark: SparkSession, settings: Settings, name: str) -> Mainta
     return Maintained(
         table=name, files_before=files_before, files_after=table.detail().first().numFiles,
         zorder_by=columns, removed_files=removed, retain_hours=hours, log_entries_before=log_before,
-        log_entries_after=_log_entries(spark, path), checkpoint_version=table.history(1).first().version,
+        log_entries_after=_log_entries(spark, path), checkpoint_version=table_version(spark, path),
     )
 
 
