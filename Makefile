@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run maintain summary demo graph diagrams test clean package kafka-up kafka-down FORCE
+.PHONY: help setup generate run maintain quarantine summary demo graph diagrams test clean package kafka-up kafka-down FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,6 +54,9 @@ run: setup ## Process everything that has landed: bronze, silver, quarantine, go
 
 maintain: setup ## Compact small files (gold Z-ordered), vacuum past each layer's retention, checkpoint the logs
 	$(BIN)/lakehouse maintain --env $(ENV)
+
+quarantine: setup ## Rows held in quarantine by table, rule and day (lakehouse quarantine show|replay for more)
+	$(BIN)/lakehouse quarantine summary --env $(ENV)
 
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)

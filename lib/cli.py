@@ -351,6 +351,55 @@ def dq_docs(env: str = ENV) -> None:
     console.print(f"Data Docs: {docs.index}", highlight=False)
 
 
+quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine: what is held back, why, and replaying it.")
+app.add_typer(quarantine_app, name="quarantine")
+QUARANTINED = typer.Argument(..., help="A silver table with rules: reviews, silver.reviews or quarantine.reviews")
+RULE = typer.Option(None, "--rule", help="Only the rows that failed this rule")
+
+
+@quarantine_app.command("summary")
+def quarantine_summary(env: str = ENV) -> None:
+    """Rows held and replayed, by table, rule and the day they were quarantined."""
+    from lakehouse.lib import quarantine, session
+    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib.summary import print_quarantine_summary
+
+    settings = load(env)
+    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    print_quarantine_summary(console, quarantine.summary(pipeline).toPandas())
+
+
+@quarantine_app.command("show")
+def quarantine_show(table: str = QUARANTINED, rule: str = RULE,
+                    limit: int = typer.Option(20, "--limit", min=1, help="Rows to show, newest first"),
+                    env: str = ENV) -> None:
+    """Held rows of one table: the rules they failed, when, and the text they arrived with."""
+    from lakehouse.lib import quarantine, session
+    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib.summary import print_held_rows
+
+    checked = quarantine.checked_table(table)
+    settings = load(env)
+    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    rows = quarantine.show(pipeline, checked, rule, limit).toPandas()
+    print_held_rows(console, f"Held in quarantine.{checked.short_name}" + (f", rule {rule}" if rule else ""), rows)
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(table: str = QUARANTINED, rule: str = RULE, env: str = ENV) -> None:
+    """Re-check held rows against the current rules; promote the ones that pass into silver, exactly once."""
+    from lakehouse.lib import quarantine, session
+    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib.summary import print_replayed
+
+    checked = quarantine.checked_table(table)
+    settings = load(env)
+    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    with console.status(f"replaying quarantine.{checked.short_name}, run {pipeline.run_id}"):
+        replayed = quarantine.replay(pipeline, checked, rule)
+    print_replayed(console, replayed)
+
+
 def write_failure(error: BaseException, folder: Path) -> Path:
     """The command line and the whole trace, in a file of their own."""
     folder.mkdir(parents=True, exist_ok=True)

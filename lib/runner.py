@@ -28,6 +28,8 @@ from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_qu
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
+# NULL on every quarantined row until a replay claims (``replay_id``) and promotes it (lib/quarantine.py).
+REPLAY_COLUMNS = {"replay_id": "bigint", "replayed_at": "timestamp", "replayed_by": "string"}
 # Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
 NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES)
 
@@ -67,6 +69,7 @@ class Pipeline:
             F.col(FAILED_RULES).alias("failed_rules"),
             F.lit(self.run_id).alias("run_id"),
             F.current_timestamp().alias("quarantined_at"),
+            *[F.lit(None).cast(kind).alias(name) for name, kind in REPLAY_COLUMNS.items()],
         )
 
     def empty(self, table: Table) -> list[DataFrame]:

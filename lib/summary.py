@@ -16,11 +16,14 @@ from rich.text import Text
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.maintenance import Maintained
+from lakehouse.lib.quarantine import Replayed
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
 
 QUARANTINE_ROWS_SHOWN = 15
+HELD_TEXT_CHARS = 300
+HELD_ABOUT = ("failed_rules", "run_id", "quarantined_at")
 
 TEXT_COLUMNS = {"source", "table", "layer", "rule", "reads", "key", "grain"}
 
@@ -70,6 +73,39 @@ def print_maintained(console: Console, done: Iterable[Maintained]) -> None:
                       str(one.removed_files), f"{one.retain_hours:g}", str(one.log_entries_before),
                       str(one.log_entries_after), f"v{one.checkpoint_version}")
     console.print(table)
+
+
+def print_quarantine_summary(console: Console, counts: pd.DataFrame) -> None:
+    table = _table("Quarantine by table, rule and day", "table", "rule", "day", "held", "replayed")
+    for row in counts.itertuples():
+        table.add_row(row.table, row.rule, str(row.day), f"{row.held:,}", f"{row.replayed:,}")
+    console.print(table if len(counts) else "Nothing quarantined.")
+
+
+def print_held_rows(console: Console, title: str, rows: pd.DataFrame) -> None:
+    """Held rows, newest first, two lines each: the rules, when, which run and file; the fields as they arrived
+    (absent ones left out), or the line itself where nothing parsed."""
+    if not len(rows):
+        console.print(f"{title}: no row held.", highlight=False)
+        return
+    console.print(Text(title, style="bold"))
+    fields = [name for name in rows.columns if not name.startswith("_") and name not in HELD_ABOUT]
+    for row in rows.to_dict("records"):
+        arrived = ", ".join(f"{name}={row[name]}" for name in fields if row[name] is not None) or row["_raw"] or ""
+        console.print(Text.assemble((", ".join(row["failed_rules"]), "bold"),
+                                    f"  {row['quarantined_at']:%Y-%m-%d %H:%M:%S}  run {row['run_id']}  "
+                                    f"{str(row['_origin']).rsplit('/', 1)[-1]}"))
+        console.print(Text(f"  {arrived[:HELD_TEXT_CHARS]}"))
+
+
+def print_replayed(console: Console, replayed: Replayed) -> None:
+    if replayed.replay_id is None:
+        console.print(f"{replayed.table}: no held row passes the current rules; "
+                      f"{replayed.still_held:,} rows stay held.", highlight=False)
+        return
+    console.print(f"{replayed.table}: replay {replayed.replay_id} promoted {replayed.promoted:,} rows "
+                  f"({replayed.applied:,} applied, the rest duplicates or superseded); "
+                  f"{replayed.still_held:,} rows stay held.", highlight=False)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ def lakehouse(*args: str) -> subprocess.CompletedProcess:
                           timeout=120, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
-@pytest.mark.parametrize("verb", ["generate", "run", "tables", "graph", "summary", "kafka", "deploy", "dq"])
+@pytest.mark.parametrize("verb", ["generate", "run", "tables", "graph", "summary", "kafka", "deploy", "dq",
+                                  "quarantine", "maintain"])
 def test_every_verb_has_help(verb: str) -> None:
     done = lakehouse(verb, "--help")
     assert done.returncode == 0 and "Usage" in done.stdout
@@ -31,3 +32,10 @@ def test_an_unknown_table_is_a_one_line_error() -> None:
     done = lakehouse("run", "silver.nonsense")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: unknown table or layer 'silver.nonsense' (try `lakehouse tables`)"
+
+
+def test_a_table_without_quarantine_is_a_one_line_error_before_spark_starts() -> None:
+    done = lakehouse("quarantine", "replay", "gold.daily_sales")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: 'gold.daily_sales' has no quarantine; the tables with one: ")
+    assert "search" in done.stderr and "WARNING" not in done.stderr
