@@ -9,7 +9,7 @@ import os
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -65,8 +65,21 @@ class Privacy(Strict):
     require_key: bool = Field(True, description="False only where a fixed development key is acceptable")
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
 class Quality(Strict):
-    max_quarantine_ratio: float = Field(0.05, ge=0, le=1, description="Warn above this share per batch")
+    """How much of a checked micro-batch may be held back before the run warns, or stops unwritten."""
+
+    max_quarantine_ratio: Share = Field(0.05, description="Share of a micro-batch's rows quarantined above which "
+                                                          "on_quarantine_ratio acts")
+    max_quarantine_ratio_by_table: dict[str, Share] = Field(
+        default_factory=dict, description="The same share for single silver tables (silver.reviews: 0.2)")
+    on_quarantine_ratio: Literal["warn", "fail"] = Field(
+        "warn", description="warn: the batch is written and the run warns; fail: it stops before writing")
+
+    def max_quarantine_share(self, table: str) -> float:
+        return self.max_quarantine_ratio_by_table.get(table, self.max_quarantine_ratio)
 
 
 class Retention(Strict):

@@ -22,6 +22,8 @@ DQ_RESULTS = "ops.dq_results"
 # its input (rules counted), planning its write (and counting outcomes), writing both sides.
 # What a run's time holds besides these is "other": starting the query, offsets, the checkpoint.
 PHASES = ("catalog", "check", "plan", "write")
+# The result row of each checked table's run beside its rules': rows read, and how many were quarantined.
+QUARANTINE_SHARE = "quarantine_share"
 
 RUNS_SCHEMA = StructType([
     StructField("run_id", StringType(), False),
@@ -73,6 +75,7 @@ class TableRun:
     failure: Exception | None = None  # what stopped a micro-batch, as raised inside it
     finished_at: datetime | None = None
     phase_seconds: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)  # said to the user; ``ops.dq_results`` has the figures
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -106,6 +109,7 @@ class TableRun:
         self.batches = self.rows_read = self.rows_written = self.rows_quarantined = self.rows_duplicate = 0
         self.failures = Counter()
         self.phase_seconds = Counter()
+        self.warnings = []
 
     def finish(self) -> None:
         self.finished_at = now()
@@ -123,6 +127,9 @@ def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) ->
     results = [(run.run_id, run.table, rule.name, rule.action, run.rows_read, run.failures.get(rule.name, 0),
                 run.finished_at or now())
                for run in runs for rule in run.rules]
+    results += [(run.run_id, run.table, QUARANTINE_SHARE, settings.quality.on_quarantine_ratio, run.rows_read,
+                 run.rows_quarantined, run.finished_at or now())
+                for run in runs if run.rules]
     if results:
         dq_path = catalog.ensure(spark, settings, DQ_RESULTS, DQ_SCHEMA)
         spark.createDataFrame(results, DQ_SCHEMA).write.format("delta").mode("append").save(dq_path)

@@ -23,7 +23,7 @@ from lakehouse.lib import catalog, incremental, landing, runlog
 from lakehouse.lib.config import ConfigError, Mode, Settings
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
-from lakehouse.lib.registry import Landing, Table, get
+from lakehouse.lib.registry import Landing, Table, get, select
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_quarantined, with_results
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
@@ -44,6 +44,11 @@ class Pipeline:
         self.full_refresh = full_refresh
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
+        checked = {table.name for table in select("silver") if table.rules}
+        unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
+        if unknown:
+            raise ConfigError(f"quality.max_quarantine_ratio_by_table names {', '.join(unknown)}, "
+                              f"not a silver table with rules: {', '.join(sorted(checked))}")
 
     # --- shapes, derived from the declarations without reading data -----------------------------
 
@@ -191,6 +196,18 @@ class Pipeline:
             written = table.write.commit(table.write.plan(out, target), target)
         run.add(written, written, 0, 0, {})
 
+    def _check_share(self, table: Table, account: Account, run: runlog.TableRun) -> None:
+        """Above the table's quarantine share the batch stops unwritten (``fail``) or the run warns (``warn``)."""
+        quality = self.settings.quality
+        limit = quality.max_quarantine_share(table.name)
+        if not account.read or account.quarantined <= limit * account.read:
+            return
+        message = (f"{table.name}: {account.quarantined:,} of {account.read:,} rows quarantined "
+                   f"({account.quarantined / account.read:.1%}), above quality.max_quarantine_ratio {limit:.1%}")
+        if quality.on_quarantine_ratio == "fail":
+            raise QuarantineShareExceeded(f"{message}; nothing written")
+        run.warnings.append(message)
+
     def _checked_batch(self, table: Table, batch: DataFrame, target: Target, run: runlog.TableRun) -> None:
         """Check, plan and account for every row before anything is written; then write both sides.
 
@@ -213,6 +230,7 @@ class Pipeline:
                 planned = table.write.plan(valid, target).persist()
                 account = Account(read.get["rows"], counts["_quarantined"], *_outcome_counts(planned))
             account.check(table.name)
+            self._check_share(table, account, run)
             with run.timed("write"):
                 if account.quarantined:
                     append(self.quarantine_rows(checked),
@@ -225,6 +243,10 @@ class Pipeline:
             checked.unpersist()
             if planned is not None:
                 planned.unpersist()
+
+
+class QuarantineShareExceeded(RuleViolation):
+    """More of a batch was quarantined than ``quality`` allows, with ``on_quarantine_ratio: fail``."""
 
 
 class AccountingError(Exception):

@@ -53,6 +53,8 @@ def print_run(console: Console, runs: Iterable[TableRun]) -> None:
         time.add_row(run.table, *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
     console.print(rows)
     console.print(time)
+    for warning in (warning for run in runs for warning in run.warnings):
+        console.print(Text.assemble(("warning: ", "bold yellow"), warning))
 
 
 def print_tables(console: Console, tables: Iterable[Table]) -> None:

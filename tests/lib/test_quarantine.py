@@ -11,10 +11,10 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.lib import catalog, quarantine, registry
-from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.config import ConfigError, Quality, Settings
 from lakehouse.lib.registry import Table
 from lakehouse.lib.rules import matches
-from lakehouse.lib.runner import Pipeline, run_tables
+from lakehouse.lib.runner import Pipeline, QuarantineShareExceeded, run_tables
 
 # The CRM's legacy customer ids, which the first rule did not know: the cause that gets fixed.
 LEGACY = "^(C[0-9]+|c-legacy-[0-9]+)$"
@@ -46,9 +46,9 @@ def fixed(name: str) -> Table:
     return replace(table, rules=tuple(rule if r.name == rule.name else r for r in table.rules))
 
 
-def run(spark: SparkSession, root: Settings, *names: str) -> None:
+def run(spark: SparkSession, root: Settings, *names: str) -> list:
     pipeline = Pipeline(spark, root, "test-run")
-    run_tables(pipeline, [registry.get(name) for name in names], "batch")
+    return run_tables(pipeline, [registry.get(name) for name in names], "batch")
 
 
 def rows(spark: SparkSession, root: Settings, name: str):
@@ -65,16 +65,24 @@ def root(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     catalog._ensured.clear()
 
 
-@pytest.fixture
-def searches(spark: SparkSession, root: Settings) -> Settings:
+def land_searches(root: Settings) -> None:
     """Two good searches, one by a legacy customer id, one with a negative count, one by both, one not JSON."""
     land(root, "search", [search("S-OK-1"), search("S-OK-2", query="blue hat"),
                           search("S-LEGACY", customer_id="c-legacy-7", query="green coat"),
                           search("S-NEGATIVE", results_count="-1"),
                           search("S-BOTH", customer_id="c-legacy-8", results_count="-2"),
                           "not JSON at all"])
+
+
+@pytest.fixture
+def searches(spark: SparkSession, root: Settings) -> Settings:
+    land_searches(root)
     run(spark, root, "bronze.search", "silver.search", "gold.search_terms_daily")
     return root
+
+
+def with_quality(root: Settings, **quality: object) -> Settings:
+    return root.model_copy(update={"quality": Quality(**quality)})
 
 
 def test_summary_counts_held_rows_by_table_rule_and_day(spark: SparkSession, searches: Settings) -> None:
@@ -158,3 +166,32 @@ def test_a_table_without_rules_or_an_unknown_rule_is_refused(spark: SparkSession
     with pytest.raises(ConfigError, match="has no rule 'no_such_rule'"):
         quarantine.replay(Pipeline(spark, searches, "r"), registry.get("silver.search"), rule="no_such_rule")
     assert rows(spark, searches, "quarantine.search").where(F.col("replay_id").isNotNull()).count() == 0
+
+
+def test_above_the_quarantine_share_a_failing_run_writes_nothing(spark: SparkSession, root: Settings) -> None:
+    land_searches(root)
+    run(spark, root, "bronze.search")
+    strict = with_quality(root, max_quarantine_ratio=0.5, on_quarantine_ratio="fail")
+    with pytest.raises(QuarantineShareExceeded, match=r"silver.search: 4 of 6 rows quarantined \(66.7%\)"):
+        run(spark, strict, "silver.search")
+    assert (rows(spark, root, "silver.search").count(), rows(spark, root, "quarantine.search").count()) == (0, 0)
+
+    allowed = with_quality(root, max_quarantine_ratio=0.5, on_quarantine_ratio="fail",
+                           max_quarantine_ratio_by_table={"silver.search": 0.7})
+    run(spark, allowed, "silver.search")
+    assert (rows(spark, root, "silver.search").count(), rows(spark, root, "quarantine.search").count()) == (2, 4)
+
+
+def test_above_the_quarantine_share_a_warning_run_writes_and_says_so(spark: SparkSession, root: Settings) -> None:
+    land_searches(root)
+    runs = run(spark, root, "bronze.search", "silver.search")
+    silver = next(r for r in runs if r.table == "silver.search")
+    assert silver.warnings == ["silver.search: 4 of 6 rows quarantined (66.7%), above quality.max_quarantine_ratio "
+                               "5.0%"]
+    share = rows(spark, root, "ops.dq_results").where("rule = 'quarantine_share'").collect()
+    assert [(r.table, r.action, r.rows_checked, r.rows_failed) for r in share] == [("silver.search", "warn", 6, 4)]
+
+
+def test_a_quarantine_share_for_an_unknown_table_is_a_setting_to_fix(spark: SparkSession, root: Settings) -> None:
+    with pytest.raises(ConfigError, match="names silver.nonsense, not a silver table with rules"):
+        Pipeline(spark, with_quality(root, max_quarantine_ratio_by_table={"silver.nonsense": 0.1}), "r")
