@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help setup generate run maintain quarantine summary demo graph diagrams test clean package kafka-up kafka-down FORCE
+.PHONY: help catalog-docs setup generate run maintain quarantine summary demo graph diagrams test clean package kafka-up kafka-down FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,10 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 	$(BIN)/python docs/architecture/system_diagram.py --out docs/architecture
 	$(BIN)/lakehouse graph --out docs/architecture --formats svg,mmd
 	for layer in bronze silver gold; do $(BIN)/lakehouse graph --layer $$layer --out docs/architecture --formats svg,mmd; done
+
+catalog-docs: setup ## Regenerate docs/athena (Athena DDL) and docs/tableau (.tds) for the gold tables from conf/prod.yaml
+	$(BIN)/lakehouse catalog athena-ddl --env prod --out docs/athena
+	$(BIN)/lakehouse catalog tableau --env prod --out docs/tableau
 
 kafka-up: setup ## Start a local Kafka broker on 127.0.0.1:9092 (KAFKA_PORT=...), data in data/kafka
 	$(BIN)/lakehouse kafka up --port $(KAFKA_PORT)

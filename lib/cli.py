@@ -351,6 +351,36 @@ def dq_docs(env: str = ENV) -> None:
     console.print(f"Data Docs: {docs.index}", highlight=False)
 
 
+catalog_app = typer.Typer(no_args_is_help=True, help="The gold tables for analysts: Athena DDL, Tableau data sources.")
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("athena-ddl")
+def catalog_athena_ddl(env: str = typer.Option("prod", "--env", help="Configuration whose paths and athena: to use"),
+                       out: Path = typer.Option(Path("docs/athena"), help="Folder for one <table>.sql each")) -> None:
+    """Write CREATE EXTERNAL TABLE statements that let Athena read each gold table as Delta."""
+    from lakehouse.lib.cloud.athena import write_ddl
+
+    written = write_ddl(load(env), out)
+    console.print(f"{len(written)} Athena DDL files in {out}", highlight=False)
+
+
+@catalog_app.command("tableau")
+def catalog_tableau(env: str = typer.Option("prod", "--env", help="Configuration whose athena: to connect to"),
+                    out: Path = typer.Option(Path("docs/tableau"), help="Folder for one <table>.tds each")) -> None:
+    """Write a Tableau data source per gold table over Athena, its columns described from the declarations."""
+    from lakehouse.lib import registry, session
+    from lakehouse.lib.cloud.tableau import write_data_sources
+    from lakehouse.lib.runner import Pipeline
+
+    settings = load(env)
+    local = config.load("local")  # the columns come from the declarations, on a local session of their own
+    pipeline = Pipeline(session.start(local), local, new_run_id())
+    schemas = {table.name: pipeline.stored_schema(table) for table in registry.select("gold")}
+    written = write_data_sources(settings, schemas, out)
+    console.print(f"{len(written)} Tableau data sources in {out}", highlight=False)
+
+
 quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine: what is held back, why, and replaying it.")
 app.add_typer(quarantine_app, name="quarantine")
 QUARANTINED = typer.Argument(..., help="A silver table with rules: reviews, silver.reviews or quarantine.reviews")

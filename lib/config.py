@@ -174,6 +174,16 @@ class Kafka(Strict):
         }
 
 
+class Athena(Strict):
+    """Where analysts query gold: the Glue database Athena names the gold tables in, and how to reach it."""
+
+    database: str = Field("lakehouse", pattern=r"^[a-z0-9_]+$",
+                          description="Glue database of the Athena tables (not Spark's own gold database)")
+    region: str = "eu-west-1"
+    workgroup: str = "primary"
+    output_location: str | None = Field(None, description="S3 folder for Athena's query results (s3://...)")
+
+
 class Settings(Strict):
     env: str
     paths: Paths
@@ -185,6 +195,7 @@ class Settings(Strict):
     maintenance: Maintenance = Maintenance()
     emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
     kafka: Kafka = Kafka()
+    athena: Athena = Athena()
 
     def table_path(self, name: str) -> str:
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""
