@@ -177,7 +177,7 @@ def run(
                                       help="Rebuild gold tables whole instead of only what upstream changes touch"),
 ) -> None:
     """Run tables: each reads what is new upstream, checks it, and writes it once."""
-    from lakehouse.lib import footprint, registry, session
+    from lakehouse.lib import footprint, pagerduty, registry, session
     from lakehouse.lib.runner import Pipeline, run_tables
     from lakehouse.lib.summary import print_run
 
@@ -188,9 +188,14 @@ def run(
     except KeyError:
         raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
     pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)
-    with console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
-        runs = run_tables(pipeline, tables, mode.value,
-                          on_done=lambda r: status.update(f"{r.table} done; running what it unblocked"))
+    try:
+        with console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
+            runs = run_tables(pipeline, tables, mode.value,
+                              on_done=lambda r: status.update(f"{r.table} done; running what it unblocked"))
+    except Exception as error:
+        pagerduty.run_failed(settings, selection, pipeline.run_id, error)
+        raise
+    pagerduty.run_succeeded(settings, selection)
     print_run(console, runs)
     console.print(f"run {pipeline.run_id}: {footprint.measure(pipeline.spark, started)}")
 

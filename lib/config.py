@@ -184,6 +184,18 @@ class Athena(Strict):
     output_location: str | None = Field(None, description="S3 folder for Athena's query results (s3://...)")
 
 
+class Alerting(Strict):
+    """Where pages go: PagerDuty's Events API v2; the routing key is a secret, read from the environment only."""
+
+    events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    routing_key_env: str = "PAGERDUTY_ROUTING_KEY"
+    source: str = Field("retail-lakehouse", description="payload.source of every event")
+    timeout_seconds: float = Field(10, gt=0)
+
+    def routing_key(self) -> str | None:
+        return os.environ.get(self.routing_key_env) or None
+
+
 class Settings(Strict):
     env: str
     paths: Paths
@@ -196,6 +208,7 @@ class Settings(Strict):
     emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
     kafka: Kafka = Kafka()
     athena: Athena = Athena()
+    alerting: Alerting = Alerting()
 
     def table_path(self, name: str) -> str:
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""

@@ -1,0 +1,71 @@
+"""Paging through PagerDuty's Events API v2: a failed run opens an incident, the next good run resolves it.
+
+Each condition has a stable ``dedup_key`` (``lakehouse/<env>/run/<selection>``), so a run
+failing again adds to the open incident instead of opening another, and the next run of
+the same selection that succeeds resolves it (a resolve for a key with no open incident is
+ignored by PagerDuty). A failing ``fail`` rule and a quarantine share above its limit stop
+the run, so they page as failed runs, their message saying which.
+
+The routing key only ever comes from the environment (``alerting.routing_key_env``,
+``PAGERDUTY_ROUTING_KEY``); without one nothing is sent, and a failure says
+so in one line on standard error before its own.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Literal
+from urllib.request import Request, urlopen
+
+from lakehouse.lib.config import Settings
+
+Severity = Literal["critical", "error", "warning", "info"]
+SUMMARY_CHARS = 1024  # the Events API's limit for payload.summary
+
+
+def dedup_key(settings: Settings, condition: str) -> str:
+    return f"lakehouse/{settings.env}/{condition}"
+
+
+def _send(settings: Settings, event: dict[str, object]) -> bool:
+    key = settings.alerting.routing_key()
+    if key is None:
+        return False
+    body = json.dumps({"routing_key": key, **event}).encode()
+    request = Request(settings.alerting.events_url, body, {"Content-Type": "application/json"})
+    with urlopen(request, timeout=settings.alerting.timeout_seconds):
+        return True
+
+
+def trigger(settings: Settings, condition: str, summary: str, severity: Severity,
+            details: dict[str, object], links: dict[str, str]) -> bool:
+    """Open (or add to) the incident of ``condition``; False, said on standard error, when no routing key is set."""
+    sent = _send(settings, {
+        "event_action": "trigger",
+        "dedup_key": dedup_key(settings, condition),
+        "payload": {"summary": summary[:SUMMARY_CHARS], "source": settings.alerting.source, "severity": severity,
+                    "timestamp": datetime.now(timezone.utc).isoformat(), "component": condition.split("/")[-1],
+                    "group": settings.env, "class": condition.split("/")[0], "custom_details": details},
+        **({"links": [{"href": href, "text": text} for text, href in links.items()]} if links else {}),
+    })
+    if not sent:
+        print(f"pagerduty: {settings.alerting.routing_key_env} is not set, so this failure paged no one",
+              file=sys.stderr)
+    return sent
+
+
+def resolve(settings: Settings, condition: str) -> bool:
+    return _send(settings, {"event_action": "resolve", "dedup_key": dedup_key(settings, condition)})
+
+
+def run_failed(settings: Settings, selection: str, run_id: str, error: BaseException) -> bool:
+    message = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    details = {"run_id": run_id, "selection": selection, "error": type(error).__name__,
+               "failure logs": settings.paths.logs, "run log": "ops.runs"}
+    return trigger(settings, f"run/{selection}", f"lakehouse run {selection} failed ({settings.env}): {message}",
+                   "error", details, {})
+
+
+def run_succeeded(settings: Settings, selection: str) -> bool:
+    return resolve(settings, f"run/{selection}")
