@@ -7,13 +7,12 @@ ignored by PagerDuty). A failing ``fail`` rule and a quarantine share above its 
 the run, so they page as failed runs, their message saying which.
 
 The routing key only ever comes from the environment (``alerting.routing_key_env``,
-``PAGERDUTY_ROUTING_KEY``); without one nothing is sent, and a failure says
-so in one line on standard error before its own.
+``PAGERDUTY_ROUTING_KEY``); without one nothing is sent and nothing
+is said, so a failed command still ends with its one line.
 """
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timezone
 from typing import Literal
 from urllib.request import Request, urlopen
@@ -40,8 +39,8 @@ def _send(settings: Settings, event: dict[str, object]) -> bool:
 
 def trigger(settings: Settings, condition: str, summary: str, severity: Severity,
             details: dict[str, object], links: dict[str, str]) -> bool:
-    """Open (or add to) the incident of ``condition``; False, said on standard error, when no routing key is set."""
-    sent = _send(settings, {
+    """Open (or add to) the incident of ``condition``; False when no routing key is set."""
+    return _send(settings, {
         "event_action": "trigger",
         "dedup_key": dedup_key(settings, condition),
         "payload": {"summary": summary[:SUMMARY_CHARS], "source": settings.alerting.source, "severity": severity,
@@ -49,10 +48,6 @@ def trigger(settings: Settings, condition: str, summary: str, severity: Severity
                     "group": settings.env, "class": condition.split("/")[0], "custom_details": details},
         **({"links": [{"href": href, "text": text} for text, href in links.items()]} if links else {}),
     })
-    if not sent:
-        print(f"pagerduty: {settings.alerting.routing_key_env} is not set, so this failure paged no one",
-              file=sys.stderr)
-    return sent
 
 
 def resolve(settings: Settings, condition: str) -> bool:
