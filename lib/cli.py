@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from lakehouse.lib import config
+
+if TYPE_CHECKING:
+    from lakehouse.lib.runner import Pipeline
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Retail lakehouse: landing files to bronze, silver, quarantine and gold Delta tables.")
@@ -392,16 +396,22 @@ QUARANTINED = typer.Argument(..., help="A silver table with rules: reviews, silv
 RULE = typer.Option(None, "--rule", help="Only the rows that failed this rule")
 
 
+def quarantine_pipeline(env: str) -> Pipeline:
+    """The settings of ``env``, a session and a run id of its own: what each quarantine command works with."""
+    from lakehouse.lib import session
+    from lakehouse.lib.runner import Pipeline
+
+    settings = load(env)
+    return Pipeline(session.start(settings), settings, new_run_id())
+
+
 @quarantine_app.command("summary")
 def quarantine_summary(env: str = ENV) -> None:
     """Rows held and replayed, by table, rule and the day they were quarantined."""
-    from lakehouse.lib import quarantine, session
-    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib import quarantine
     from lakehouse.lib.summary import print_quarantine_summary
 
-    settings = load(env)
-    pipeline = Pipeline(session.start(settings), settings, new_run_id())
-    print_quarantine_summary(console, quarantine.summary(pipeline).toPandas())
+    print_quarantine_summary(console, quarantine.summary(quarantine_pipeline(env)).toPandas())
 
 
 @quarantine_app.command("show")
@@ -409,27 +419,22 @@ def quarantine_show(table: str = QUARANTINED, rule: str = RULE,
                     limit: int = typer.Option(20, "--limit", min=1, help="Rows to show, newest first"),
                     env: str = ENV) -> None:
     """Held rows of one table: the rules they failed, when, and the text they arrived with."""
-    from lakehouse.lib import quarantine, session
-    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib import quarantine
     from lakehouse.lib.summary import print_held_rows
 
     checked = quarantine.checked_table(table)
-    settings = load(env)
-    pipeline = Pipeline(session.start(settings), settings, new_run_id())
-    rows = quarantine.show(pipeline, checked, rule, limit).toPandas()
+    rows = quarantine.show(quarantine_pipeline(env), checked, rule, limit).toPandas()
     print_held_rows(console, f"Held in quarantine.{checked.short_name}" + (f", rule {rule}" if rule else ""), rows)
 
 
 @quarantine_app.command("replay")
 def quarantine_replay(table: str = QUARANTINED, rule: str = RULE, env: str = ENV) -> None:
     """Re-check held rows against the current rules; promote the ones that pass into silver, exactly once."""
-    from lakehouse.lib import quarantine, session
-    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib import quarantine
     from lakehouse.lib.summary import print_replayed
 
     checked = quarantine.checked_table(table)
-    settings = load(env)
-    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    pipeline = quarantine_pipeline(env)
     with console.status(f"replaying quarantine.{checked.short_name}, run {pipeline.run_id}"):
         replayed = quarantine.replay(pipeline, checked, rule)
     print_replayed(console, replayed)

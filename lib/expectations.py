@@ -73,11 +73,6 @@ def suite(table: Table) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=table.name, expectations=expectations)
 
 
-def checked_tables() -> list[Table]:
-    """The silver tables that declare rules: the ones with a suite."""
-    return [table for table in registry.select("silver") if table.rules]
-
-
 def quiet(context: AbstractDataContext) -> AbstractDataContext:
     """No progress bars in command output or test logs."""
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -154,7 +149,7 @@ def build_docs(spark: SparkSession, settings: Settings, run_id: str) -> Docs:
     """
     context = quiet(gx.get_context(mode="file", project_root_dir=project_folder(settings)))
     validated, not_built, results = [], [], []
-    for table in checked_tables():
+    for table in registry.checked_tables():
         paths = [settings.table_path(name) for name in table.inputs]
         if all(DeltaTable.isDeltaTable(spark, path) for path in paths):
             inputs = [spark.read.format("delta").load(path) for path in paths]

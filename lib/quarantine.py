@@ -22,6 +22,7 @@ Run a replay while the silver table's own job is not writing it (one writer per 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame
@@ -47,9 +48,9 @@ def is_held() -> Column:
 def checked_table(name: str) -> Table:
     """``reviews``, ``silver.reviews`` or ``quarantine.reviews``: the silver table whose rules hold rows back."""
     layer, _, short = name.rpartition(".")
-    table = next((t for t in registry.select("silver") if t.short_name == short and t.rules), None)
+    table = next((t for t in registry.checked_tables() if t.short_name == short), None)
     if table is None or layer not in ("", "silver", "quarantine"):
-        checked = ", ".join(t.short_name for t in registry.select("silver") if t.rules)
+        checked = ", ".join(t.short_name for t in registry.checked_tables())
         raise ConfigError(f"'{name}' has no quarantine; the tables with one: {checked}")
     return table
 
@@ -59,21 +60,19 @@ def _path(pipeline: Pipeline, table: Table) -> str:
 
 
 def read(pipeline: Pipeline, table: Table) -> DataFrame:
-    pipeline.prepare(table)
+    """The quarantine as it is now; the commands ``prepare`` the table once first, so an older one has every column."""
     return pipeline.spark.read.format("delta").load(_path(pipeline, table))
 
 
 def summary(pipeline: Pipeline) -> DataFrame:
     """Rows held and replayed per table, rule and day quarantined; a row failing two rules counts under both."""
     parts = []
-    for table in (t for t in registry.select("silver") if t.rules):
-        rows = read(pipeline, table)
-        parts.append(rows.select(F.lit(table.short_name).alias("table"), F.explode("failed_rules").alias("rule"),
-                                 F.to_date("quarantined_at").alias("day"), is_held().alias("held")))
-    counts = parts[0]
-    for part in parts[1:]:
-        counts = counts.unionByName(part)
-    return (counts.groupBy("table", "rule", "day")
+    for table in registry.checked_tables():
+        pipeline.prepare(table)
+        parts.append(read(pipeline, table).select(
+            F.lit(table.short_name).alias("table"), F.explode("failed_rules").alias("rule"),
+            F.to_date("quarantined_at").alias("day"), is_held().alias("held")))
+    return (reduce(DataFrame.unionByName, parts).groupBy("table", "rule", "day")
             .agg(F.count_if("held").alias("held"), F.count_if(~F.col("held")).alias("replayed"))
             .orderBy("table", "rule", "day"))
 
@@ -88,6 +87,7 @@ def _known_rule(rows: DataFrame, table: Table, rule: str | None) -> None:
 
 def show(pipeline: Pipeline, table: Table, rule: str | None, limit: int) -> DataFrame:
     """Held rows, newest first: the text they arrived with, every rule they failed, when and by which run."""
+    pipeline.prepare(table)
     rows = read(pipeline, table)
     _known_rule(rows, table, rule)
     held = rows.where(is_held())
@@ -170,6 +170,7 @@ def _mark(pipeline: Pipeline, table: Table, replay_id: int, outcome: DataFrame) 
 
 def replay(pipeline: Pipeline, table: Table, rule: str | None = None) -> Replayed:
     """Promote the held rows (those of ``rule`` only, if given) that pass the current rules into silver."""
+    pipeline.prepare(table)
     rows = read(pipeline, table)
     _known_rule(rows, table, rule)
     unfinished = rows.where(F.col("replay_id").isNotNull() & is_held()).agg(F.min("replay_id")).first()[0]

@@ -119,6 +119,11 @@ def get(name: str) -> Table:
     return _TABLES[name]
 
 
+def checked_tables() -> list[Table]:
+    """The silver tables that declare rules: the ones with a quarantine and a suite."""
+    return [table for table in select("silver") if table.rules]
+
+
 def select(selection: str = "all") -> list[Table]:
     """``all``, a layer (``silver``) or one table (``silver.orders``), upstream tables first."""
     _discover()

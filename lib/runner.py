@@ -23,7 +23,7 @@ from lakehouse.lib import catalog, incremental, landing, runlog
 from lakehouse.lib.config import ConfigError, Mode, Settings
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
-from lakehouse.lib.registry import Landing, Table, get, select
+from lakehouse.lib.registry import Landing, Table, checked_tables, get
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_quarantined, with_results
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
@@ -44,7 +44,7 @@ class Pipeline:
         self.full_refresh = full_refresh
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
-        checked = {table.name for table in select("silver") if table.rules}
+        checked = {table.name for table in checked_tables()}
         unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
         if unknown:
             raise ConfigError(f"quality.max_quarantine_ratio_by_table names {', '.join(unknown)}, "

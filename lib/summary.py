@@ -16,14 +16,13 @@ from rich.text import Text
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.maintenance import Maintained
-from lakehouse.lib.quarantine import Replayed
+from lakehouse.lib.quarantine import SHOWN, Replayed
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
 
 QUARANTINE_ROWS_SHOWN = 15
 HELD_TEXT_CHARS = 300
-HELD_ABOUT = ("failed_rules", "run_id", "quarantined_at")
 
 TEXT_COLUMNS = {"source", "table", "layer", "rule", "reads", "key", "grain"}
 
@@ -91,7 +90,7 @@ def print_held_rows(console: Console, title: str, rows: pd.DataFrame) -> None:
         console.print(f"{title}: no row held.", highlight=False)
         return
     console.print(Text(title, style="bold"))
-    fields = [name for name in rows.columns if not name.startswith("_") and name not in HELD_ABOUT]
+    fields = [name for name in rows.columns if not name.startswith("_") and name not in SHOWN]
     for row in rows.to_dict("records"):
         arrived = ", ".join(f"{name}={row[name]}" for name in fields if row[name] is not None) or row["_raw"] or ""
         console.print(Text.assemble((", ".join(row["failed_rules"]), "bold"),

@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import catalog, registry, runlog
 from lakehouse.lib.config import Settings
-from lakehouse.lib.expectations import build_docs, checked_tables, quiet, suite, unexpected_counts, validate
+from lakehouse.lib.expectations import build_docs, quiet, suite, unexpected_counts, validate
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
 
 from .test_rule_cases import NOT_CSV, NOT_JSON, TABLES, Bronze, Variant, bronze_row
@@ -51,7 +51,7 @@ def gx_counts(context, table_name: str, out: DataFrame) -> dict[str, int]:
 
 
 def test_every_silver_table_with_rules_has_a_batch_of_cases() -> None:
-    assert {table.name for table in checked_tables()} == set(TABLES)
+    assert {table.name for table in registry.checked_tables()} == set(TABLES)
 
 
 @pytest.mark.parametrize("table_name", list(TABLES))
