@@ -179,6 +179,8 @@ def run(
     env: str = ENV,
     full_refresh: bool = typer.Option(False, "--full-refresh",
                                       help="Rebuild gold tables whole instead of only what upstream changes touch"),
+    upstream: bool = typer.Option(False, "--upstream",
+                                  help="Also run every table the selection reads, directly or not, first"),
 ) -> None:
     """Run tables: each reads what is new upstream, checks it, and writes it once."""
     from lakehouse.lib import footprint, pagerduty, registry, session
@@ -188,7 +190,7 @@ def run(
     started = time.monotonic()
     settings = load(env)
     try:
-        tables = registry.select(selection)
+        tables = registry.select(selection, upstream)
     except KeyError:
         raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
     pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)

@@ -155,11 +155,21 @@ def _java() -> str:
     return java
 
 
+def cluster_id() -> str:
+    """A new cluster id as Kafka writes one: url-safe base64 of a random UUID, never starting with ``-``.
+
+    The storage tool's argument parser would read an id starting with ``-`` as an option (one id in 64).
+    """
+    while True:
+        drawn = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not drawn.startswith("-"):
+            return drawn
+
+
 def _format(java: str, properties: Path, log: Path) -> None:
     """Format the data folder for a new single-node cluster (the storage tool kafka-storage.sh runs)."""
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     done = subprocess.run([java, *JVM_OPTIONS, f"-Dlog4j2.configurationFile={LOG_CONFIG}", "-cp",
-                           f"{CLASSPATH}/*", "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                           f"{CLASSPATH}/*", "kafka.tools.StorageTool", "format", "-t", cluster_id(),
                            "-c", str(properties)], capture_output=True, text=True)
     with log.open("a") as out:
         out.write(done.stdout + done.stderr)

@@ -124,8 +124,12 @@ def checked_tables() -> list[Table]:
     return [table for table in select("silver") if table.rules]
 
 
-def select(selection: str = "all") -> list[Table]:
-    """``all``, a layer (``silver``) or one table (``silver.orders``), upstream tables first."""
+def select(selection: str = "all", upstream: bool = False) -> list[Table]:
+    """``all``, a layer (``silver``) or one table (``silver.orders``), upstream tables first.
+
+    With ``upstream``, every table the chosen ones read, directly or not, is chosen too
+    (dbt's ``+model``): ``gold.daily_sales`` with its silver and bronze tables.
+    """
     _discover()
     if selection == "all":
         chosen = list(_TABLES.values())
@@ -135,7 +139,20 @@ def select(selection: str = "all") -> list[Table]:
         chosen = [_TABLES[selection]]
     else:
         raise KeyError(selection)
+    if upstream:
+        chosen = _with_inputs(chosen)
     return _upstream_first(chosen)
+
+
+def _with_inputs(chosen: list[Table]) -> list[Table]:
+    found: dict[str, Table] = {}
+    waiting = list(chosen)
+    while waiting:
+        table = waiting.pop()
+        if table.name not in found:
+            found[table.name] = table
+            waiting.extend(_TABLES[name] for name in table.inputs)
+    return list(found.values())
 
 
 def _upstream_first(chosen: list[Table]) -> list[Table]:

@@ -122,7 +122,7 @@ class Pipeline:
         path = self.settings.table_path(table.source)
         if not DeltaTable.isDeltaTable(self.spark, path):
             raise ConfigError(f"{table.name} reads {table.source}, which is not built yet at {path}: "
-                              f"run `lakehouse run {table.source}` first")
+                              f"run `lakehouse run {table.source}` first, or add --upstream")
         return (self.spark.readStream.format("delta")
                 .option("maxFilesPerTrigger", stream.max_files_per_trigger)
                 .option("skipChangeCommits", "true")

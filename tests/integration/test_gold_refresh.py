@@ -100,7 +100,8 @@ def test_changes_on_one_date_rebuild_that_date_alone(spark: SparkSession, settin
               event_type="product_view", product_id="P00001")])
     dates_before = {row.date for row in spark.table("gold.daily_sales").select("date").distinct().collect()}
     assert len(dates_before) > 1, "the data spans several dates, so a one-date change can show it is targeted"
-    run(spark, settings, "changes")
+    run(spark, settings, "changes", *(f"{layer}.{source}" for layer in ("bronze", "silver")
+                                      for source in ("orders", "fx_rates", "products", "clickstream")))
     updated = run_gold(spark, settings, "gold-incremental")
     assert_gold_equals_a_full_rebuild(spark)
     assert updated["gold.daily_sales"].rows_written == count(spark, "gold.daily_sales", f"date = DATE'{day}'")

@@ -95,3 +95,12 @@ def test_an_unknown_table_is_a_one_line_error() -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip() == "error: unknown table or layer 'gold.nope' (try `lakehouse tables`)"
+
+
+def test_a_table_with_its_upstream_is_the_chain_it_reads_inputs_first() -> None:
+    chosen = [t.name for t in registry.select("gold.server_health_minute", upstream=True)]
+    assert chosen == ["bronze.server_logs", "silver.server_logs", "gold.server_health_minute"]
+    daily_sales = {t.name for t in registry.select("gold.daily_sales", upstream=True)}
+    assert daily_sales == {"gold.daily_sales", *(f"{layer}.{source}" for layer in ("silver", "bronze")
+                                                 for source in ("order_items", "orders", "products", "fx_rates"))}
+    assert [t.name for t in registry.select("gold.server_health_minute")] == ["gold.server_health_minute"]
