@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -15,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from lakehouse.lib import config
+from lakehouse.lib import config, failure
 
 if TYPE_CHECKING:
     from lakehouse.lib.runner import Pipeline
@@ -26,7 +25,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 ENV = typer.Option("local", "--env", help="Configuration to use: conf/<ENV>.yaml")
-MESSAGE_CHARS = 400
 
 
 @dataclass
@@ -284,6 +282,20 @@ def summary(env: str = ENV) -> None:
     console.print(f"Report: {write_report(story, settings).as_uri()}", highlight=False)
 
 
+@app.command()
+def train(env: str = ENV) -> None:
+    """Train the churn model on gold's feature snapshots, track it in MLflow, promote it only when better."""
+    from lakehouse.lib import session
+    from lakehouse.lib.churn.training import train as train_churn
+    from lakehouse.lib.summary import print_trained
+
+    settings = load(env)
+    spark = session.start(settings)
+    with console.status("training the churn model (Keras) and its baseline"):
+        trained = train_churn(spark, settings, f"train-{new_run_id()}")
+    print_trained(console, trained)
+
+
 deploy = typer.Typer(no_args_is_help=True, help="Write the JSON that runs make package's jobs on EMR.")
 app.add_typer(deploy, name="deploy")
 DEPLOY_OUT = typer.Option(Path("dist/emr"), "--out", help="Folder to write the JSON to")
@@ -442,15 +454,6 @@ def quarantine_replay(table: str = QUARANTINED, rule: str = RULE, env: str = ENV
     print_replayed(console, replayed)
 
 
-def write_failure(error: BaseException, folder: Path) -> Path:
-    """The command line and the whole trace, in a file of their own."""
-    folder.mkdir(parents=True, exist_ok=True)
-    log = folder / f"lakehouse-{datetime.now(timezone.utc):%Y%m%dT%H%M%S.%fZ}.log"
-    log.write_text(f"lakehouse {' '.join(sys.argv[1:])}\n\n"
-                   + "".join(traceback.format_exception(type(error), error, error.__traceback__)))
-    return log
-
-
 def main() -> None:
     """Entry point: every failure ends with one line. A bad setting exits 2; anything else exits 1,
     its trace in a log file under ``paths.logs`` (``--debug`` prints it instead)."""
@@ -461,8 +464,8 @@ def main() -> None:
     except Exception as error:
         if failures.debug:
             raise
-        message = (str(error).strip().splitlines() or [type(error).__name__])[0][:MESSAGE_CHARS]
-        _fail(f"{message} (details: {write_failure(error, failures.logs)}; --debug prints them)", 1)
+        _fail(f"{failure.headline(error)} (details: {failure.write_log(error, failures.logs)}; "
+              f"--debug prints them)", 1)
 
 
 def _fail(message: str, code: int) -> None:

@@ -18,6 +18,7 @@ from typing import Literal
 from urllib.request import Request, urlopen
 
 from lakehouse.lib.config import Settings
+from lakehouse.lib.failure import headline
 
 Severity = Literal["critical", "error", "warning", "info"]
 SUMMARY_CHARS = 1024  # the Events API's limit for payload.summary
@@ -55,10 +56,9 @@ def resolve(settings: Settings, condition: str) -> bool:
 
 
 def run_failed(settings: Settings, selection: str, run_id: str, error: BaseException) -> bool:
-    message = (str(error).strip().splitlines() or [type(error).__name__])[0]
     details = {"run_id": run_id, "selection": selection, "error": type(error).__name__,
                "failure logs": settings.paths.logs, "run log": "ops.runs"}
-    return trigger(settings, f"run/{selection}", f"lakehouse run {selection} failed ({settings.env}): {message}",
+    return trigger(settings, f"run/{selection}", f"lakehouse run {selection} failed ({settings.env}): {headline(error)}",
                    "error", details, {})
 
 

@@ -128,7 +128,7 @@ def test_a_fail_rule_ends_the_command_with_one_line_and_exit_code_1(spark: Spark
                                                                     first_run: dict, capsys: pytest.CaptureFixture,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     table = probe("search_probe_cli", Rule("query_is_given", "query IS NOT NULL", action="fail"))
-    monkeypatch.setattr(registry, "select", lambda selection: [table])
+    monkeypatch.setattr(registry, "select", lambda selection, upstream=False: [table])
     conf = Path(settings.paths.landing).parent / "conf" / "local"
     monkeypatch.setattr(sys, "argv", ["lakehouse", "run", table.name, "--env", str(conf)])
     with pytest.raises(SystemExit) as exit_code:
