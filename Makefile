@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs setup generate run maintain quarantine summary demo graph diagrams test clean package kafka-up kafka-down FORCE
+.PHONY: help catalog-docs setup generate run maintain quarantine train mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,7 +30,7 @@ $(MODULES): FORCE
 $(BIN)/lakehouse: setup.py $(MODULES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]" --config-settings editable_mode=strict
+	$(BIN)/pip install --quiet -e ".[test,ml]" --config-settings editable_mode=strict
 	@touch $@
 
 $(JARS)/.resolved: jvm/pom.xml
@@ -57,6 +57,13 @@ maintain: setup ## Compact small files (gold Z-ordered), vacuum past each layer'
 
 quarantine: setup ## Rows held in quarantine by table, rule and day (lakehouse quarantine show|replay for more)
 	$(BIN)/lakehouse quarantine summary --env $(ENV)
+
+train: setup ## Train the churn model on gold's feature snapshots, track it in MLflow, promote it when better
+	$(BIN)/lakehouse train --env $(ENV)
+
+MLFLOW_PORT ?= 5000
+mlflow-ui: setup ## The MLflow UI on http://127.0.0.1:5000 over the local tracking store (data/mlflow)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db --host 127.0.0.1 --port $(MLFLOW_PORT)
 
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)

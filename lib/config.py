@@ -196,6 +196,20 @@ class Alerting(Strict):
         return os.environ.get(self.routing_key_env) or None
 
 
+class Churn(Strict):
+    """The churn model: its label, its training, and where MLflow keeps runs and models."""
+
+    horizon_days: int = Field(30, ge=1, description="Churned: no live order in this many days after the as-of date")
+    tracking_uri: str | None = Field(None, description="MLflow tracking server; None: SQLite beside the local root")
+    artifact_location: str | None = Field(None, description="Where new experiments keep artifacts (s3://...)")
+    experiment: str = "churn"
+    model_name: str = Field("churn", description="Registered model; versions get aliases challenger and champion")
+    seed: int = 7
+    epochs: int = Field(80, ge=1)
+    batch_size: int = Field(256, ge=1)
+    patience: int = Field(6, ge=1, description="Epochs without a better validation loss before training stops")
+
+
 class Settings(Strict):
     env: str
     paths: Paths
@@ -209,6 +223,7 @@ class Settings(Strict):
     kafka: Kafka = Kafka()
     athena: Athena = Athena()
     alerting: Alerting = Alerting()
+    churn: Churn = Churn()
 
     def table_path(self, name: str) -> str:
         """``silver.orders`` -> ``<lakehouse>/silver/orders``."""
@@ -223,6 +238,24 @@ class Settings(Strict):
         """
         root = self.paths.lakehouse.rstrip("/")
         return None if "://" in root else f"{root}/_catalog"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        """``churn.tracking_uri``, else a SQLite store beside a local root (``data/mlflow/mlflow.db`` by default)."""
+        if self.churn.tracking_uri:
+            return self.churn.tracking_uri
+        return f"sqlite:///{self._local_mlflow_folder()}/mlflow.db"
+
+    @property
+    def mlflow_artifact_location(self) -> str:
+        return self.churn.artifact_location or f"{self._local_mlflow_folder()}/artifacts"
+
+    def _local_mlflow_folder(self) -> str:
+        root = self.paths.lakehouse.rstrip("/")
+        if "://" in root:
+            raise ConfigError(f"churn.tracking_uri and churn.artifact_location: a root on {root.split('://')[0]}:// "
+                              f"needs a tracking server and an artifact store")
+        return f"{root.rsplit('/', 1)[0]}/mlflow"
 
     def checkpoint_path(self, name: str) -> str:
         return f"{self.paths.lakehouse.rstrip('/')}/_checkpoints/{name}"

@@ -6,7 +6,7 @@ the HTML report (``lib/report.py``) show the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 from rich.console import Console
@@ -21,10 +21,13 @@ from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
 
+if TYPE_CHECKING:  # the churn modules import TensorFlow: only `lakehouse train` loads them
+    from lakehouse.lib.churn.training import Trained
+
 QUARANTINE_ROWS_SHOWN = 15
 HELD_TEXT_CHARS = 300
 
-TEXT_COLUMNS = {"source", "table", "layer", "rule", "reads", "key", "grain"}
+TEXT_COLUMNS = {"source", "table", "layer", "rule", "reads", "key", "grain", "model"}
 
 
 def _table(title: str, *columns: str) -> RichTable:
@@ -107,6 +110,19 @@ def print_replayed(console: Console, replayed: Replayed) -> None:
     console.print(f"{replayed.table}: replay {replayed.replay_id} promoted {replayed.promoted:,} rows "
                   f"({replayed.applied:,} applied, the rest duplicates or superseded); "
                   f"{replayed.still_held:,} rows stay held.", highlight=False)
+
+
+def print_trained(console: Console, trained: Trained) -> None:
+    table = _table(f"Churn model on the holdout (as of {trained.holdout_date}, "
+                   f"{trained.rows['holdout']:,} customers, {trained.churn_rate:.1%} churned)",
+                   "model", "ROC AUC", "PR AUC", "log loss", "Brier")
+    for name, scores in (("Keras", trained.model), ("baseline (logistic regression)", trained.baseline)):
+        table.add_row(name, *(f"{scores[metric]:.3f}" for metric in ("roc_auc", "pr_auc", "log_loss", "brier")))
+    console.print(table)
+    console.print(f"Trained on {trained.rows['train']:,} snapshot rows ({trained.rows['validation']:,} more for "
+                  f"early stopping, {trained.epochs} epochs). {trained.decision.summary}.", highlight=False)
+    console.print(f"MLflow run {trained.run_id} in {trained.tracking_uri}; compare runs and see the champion "
+                  f"with `make mlflow-ui`.", highlight=False)
 
 
 @dataclass(frozen=True)

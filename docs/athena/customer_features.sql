@@ -1,4 +1,4 @@
--- gold.customer_features: one row per current customer (silver.customers where is_current), as of one date.
+-- gold.customer_features: one row per customer (silver.customers) signed up by as_of_date, as of one date.
 -- Columns (read from the Delta log):
 --   customer_key  the customer's pseudonym
 --   as_of_date    the date the features describe (same on every row)

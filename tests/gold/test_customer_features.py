@@ -1,12 +1,13 @@
-"""customer_features: one row per current customer as of the data's last date; figures by hand."""
+"""customer_features: one row per customer as of the data's last date, from what was known then; figures by hand."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable
 
 from chispa import assert_df_equality
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 
-from lakehouse.gold.customer_features import customer_features
+from lakehouse.gold.customer_features import customer_features, features_as_of
 
 Build = Callable[..., DataFrame]
 EXPECTED = ("customer_key string, as_of_date date, recency_days int, frequency bigint, monetary_usd decimal(18,2), "
@@ -80,3 +81,67 @@ def test_customer_features(silver: Build, rows: Build) -> None:
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
     assert "customer_id" not in result.columns
+
+
+def test_a_feature_ignores_what_came_one_second_after_its_as_of_date(spark: SparkSession, silver: Build,
+                                                                     rows: Build) -> None:
+    """As of 03-10: what happened at 03-10 23:59:59 counts, what happened at 03-11 00:00:00 does not."""
+    customers = silver(
+        "customers",
+        # C1 moved to FR one second after the as-of date: still DE then
+        {"customer_id": "C1", "customer_key": "K1", "country": "DE", "signup_ts": "2024-01-01 10:00:00",
+         "valid_from": "2024-01-01 10:00:00", "valid_to": "2024-03-11 00:00:00", "is_current": False},
+        {"customer_id": "C1", "customer_key": "K1", "country": "FR", "signup_ts": "2024-01-01 10:00:00",
+         "valid_from": "2024-03-11 00:00:00", "is_current": True},
+        {"customer_id": "C2", "customer_key": "K2", "country": "US", "signup_ts": "2024-03-11 00:00:00",
+         "valid_from": "2024-03-11 00:00:00", "is_current": True},  # signed up one second late: no row
+        {"customer_id": "C3", "customer_key": "K3", "country": "GB", "signup_ts": "2024-03-10 23:59:59",
+         "valid_from": "2024-03-10 23:59:59", "is_current": True},
+    )
+    orders = silver(
+        "orders",
+        {"order_id": "O1", "customer_id": "C1", "status": "paid", "currency": "USD", "order_date": "2024-03-01",
+         "updated_at": "2024-03-01 09:00:00"},
+        # returned one second after the as-of date: live then
+        {"order_id": "O2", "customer_id": "C1", "status": "returned", "currency": "USD", "order_date": "2024-03-05",
+         "updated_at": "2024-03-11 00:00:00"},
+        # cancelled on the as-of date's last second: not live then
+        {"order_id": "O3", "customer_id": "C1", "status": "cancelled", "currency": "USD", "order_date": "2024-03-06",
+         "updated_at": "2024-03-10 23:59:59"},
+        {"order_id": "O4", "customer_id": "C1", "status": "paid", "currency": "USD", "order_date": "2024-03-11",
+         "order_ts": "2024-03-11 00:00:00", "updated_at": "2024-03-11 00:00:00"},
+        {"order_id": "O5", "customer_id": "C3", "status": "paid", "currency": "USD", "order_date": "2024-03-10",
+         "order_ts": "2024-03-10 23:59:59", "updated_at": "2024-03-10 23:59:59"},
+    )
+    order_items = silver(
+        "order_items",
+        *({"order_id": order, "line_no": 1, "quantity": 1, "net_amount": amount}
+          for order, amount in (("O1", "20.00"), ("O2", "10.00"), ("O3", "99.00"), ("O4", "50.00"), ("O5", "7.00"))),
+    )
+    clickstream = silver(
+        "clickstream",
+        {"event_id": "e1", "customer_id": "C1", "session_id": "S1", "event_type": "page_view",
+         "event_ts": "2024-03-10 23:59:59", "event_date": "2024-03-10"},
+        {"event_id": "e2", "customer_id": "C1", "session_id": "S2", "event_type": "page_view",
+         "event_ts": "2024-03-11 00:00:00", "event_date": "2024-03-11"},
+    )
+    reviews = silver(
+        "reviews",
+        {"review_id": "R1", "customer_id": "C1", "rating": 4, "created_ts": "2024-03-10 23:59:59",
+         "review_date": "2024-03-10"},
+        {"review_id": "R2", "customer_id": "C1", "rating": 1, "created_ts": "2024-03-11 00:00:00",
+         "review_date": "2024-03-11"},
+    )
+    as_of = spark.createDataFrame([(date(2024, 3, 10),)], "as_of_date date")
+
+    result = features_as_of(as_of, customers, order_items, orders, silver("fx_rates"), clickstream, reviews)
+
+    expected = rows(
+        EXPECTED,
+        # O1 20.00 + O2 10.00 (O3 cancelled in time, O4 too late); last revenue order 03-05
+        {"customer_key": "K1", "as_of_date": "2024-03-10", "recency_days": 5, "frequency": 2,
+         "monetary_usd": "30.00", "sessions_30d": 1, "avg_rating": 4.0, "tenure_days": 69, "country": "DE"},
+        {"customer_key": "K3", "as_of_date": "2024-03-10", "recency_days": 0, "frequency": 1,
+         "monetary_usd": "7.00", "sessions_30d": 0, "avg_rating": None, "tenure_days": 0, "country": "GB"},
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

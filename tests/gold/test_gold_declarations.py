@@ -23,6 +23,8 @@ GOLD_TABLES = {
     "gold.inventory_current": ("product_id", "warehouse_id", "qty_on_hand", "last_event_ts", "low_stock"),
     "gold.customer_features": ("customer_key", "as_of_date", "recency_days", "frequency", "monetary_usd",
                                "sessions_30d", "avg_rating", "tenure_days", "country"),
+    "gold.customer_features_history": ("customer_key", "as_of_date", "recency_days", "frequency", "monetary_usd",
+                                       "sessions_30d", "avg_rating", "tenure_days", "country"),
     "gold.basket_size_daily": ("date", "country", "orders", "units", "revenue_usd"),
     "gold.cohort_retention_weekly": ("cohort_week", "weeks_since_first", "cohort_customers", "active_customers",
                                      "retention_rate"),

@@ -78,3 +78,18 @@ def test_command_line_reports_a_bad_setting_in_one_line_with_exit_code_2() -> No
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "no configuration 'nowhere'" in lines[0]
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_mlflow_keeps_runs_beside_a_local_root_and_needs_a_server_for_one_on_s3(tmp_path: Path) -> None:
+    local = config.load("local", write(tmp_path, VALID))
+    assert local.mlflow_tracking_uri == f"sqlite:///{tmp_path.parent}/data/mlflow/mlflow.db"
+    assert local.mlflow_artifact_location == f"{tmp_path.parent}/data/mlflow/artifacts"
+    on_s3 = config.load("dev", write(tmp_path, VALID.replace("data/lakehouse", "s3a://lake/lakehouse"), "dev"))
+    with pytest.raises(config.ConfigError, match=r"^churn.tracking_uri and churn.artifact_location: a root on "
+                                                 r"s3a:// needs a tracking server and an artifact store$"):
+        _ = on_s3.mlflow_tracking_uri
+    served = VALID.replace("data/lakehouse", "s3a://lake/lakehouse") + (
+        "churn:\n  tracking_uri: https://mlflow.example\n  artifact_location: s3://mlflow/artifacts\n")
+    shared = config.load("prod", write(tmp_path, served, "prod"))
+    assert (shared.mlflow_tracking_uri, shared.mlflow_artifact_location) == ("https://mlflow.example",
+                                                                             "s3://mlflow/artifacts")

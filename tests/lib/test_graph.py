@@ -51,6 +51,7 @@ def test_a_table_with_its_whole_upstream_and_downstream() -> None:
     assert {node.id for node in around.nodes} == expected
     downstream = {node.id for node in GRAPH.around("silver.fx_rates").nodes if node.layer == "gold"}
     assert downstream == {"gold.daily_sales", "gold.product_performance_daily", "gold.customer_features",
+                          "gold.customer_features_history",
                           "gold.basket_size_daily", "gold.cohort_retention_weekly"}
 
 

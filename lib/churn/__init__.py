@@ -1,0 +1,1 @@
+"""The churn model: labels on gold feature snapshots, training, promotion and scoring."""

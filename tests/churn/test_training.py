@@ -1,0 +1,182 @@
+"""`lakehouse train` on a small generated timeline: everything logged, the baseline beaten, promotion by alias.
+
+The timeline is made here, seeded: customers who are about to leave order and visit less in
+their last three weeks, so churn is learnable from recency and sessions. Its silver tables
+go through the real ``customer_features_history`` into Delta, which training reads.
+"""
+from __future__ import annotations
+
+import random
+import re
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import keras
+import mlflow.models
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from mlflow import MlflowClient
+from pyspark.sql import SparkSession
+
+from lakehouse.gold.customer_features_history import customer_features_history
+from lakehouse.lib import cli
+from lakehouse.lib.churn import model, promotion
+from lakehouse.lib.churn.training import NotBetterThanBaseline, train
+from lakehouse.lib.config import Churn, Settings
+
+from ..gold.conftest import SILVER_SCHEMAS, frame
+
+FIRST_DAY = date(2024, 1, 1)
+DAYS = 120
+CUSTOMERS = 300
+FADE_DAYS = 21
+COUNTRIES = ("US", "DE", "FR", "GB")
+
+
+def timeline(seed: int = 11) -> dict[str, list[dict]]:
+    """Silver rows of a shop where half the customers leave on some day, fading out over the weeks before."""
+    rng = random.Random(seed)
+    rows: dict[str, list[dict]] = {"customers": [], "orders": [], "order_items": [], "clickstream": []}
+    for number in range(1, CUSTOMERS + 1):
+        customer = f"C{number:05d}"
+        leaves = rng.randrange(35, DAYS) if rng.random() < 0.5 else DAYS + 999
+        rate = rng.uniform(0.02, 0.3)
+        rows["customers"].append({"customer_id": customer, "customer_key": f"K{number:05d}",
+                                  "country": rng.choice(COUNTRIES), "is_current": True,
+                                  "signup_ts": f"{FIRST_DAY - timedelta(days=rng.randrange(30, 900))} 09:00:00"})
+        for day in range(min(leaves, DAYS)):
+            fade = 1.0 if leaves - day > FADE_DAYS else 0.25 * (leaves - day) / FADE_DAYS
+            moment = f"{FIRST_DAY + timedelta(days=day)} 12:00:00"
+            if rng.random() < rate * fade:
+                order = f"O{number:05d}-{day:03d}"
+                rows["orders"].append({"order_id": order, "customer_id": customer, "status": "paid",
+                                       "currency": "USD", "order_ts": moment, "updated_at": moment,
+                                       "order_date": moment[:10]})
+                rows["order_items"].append({"order_id": order, "line_no": 1, "quantity": 1,
+                                            "net_amount": f"{rng.uniform(10, 60):.2f}"})
+            if rng.random() < 3 * rate * fade:
+                rows["clickstream"].append({"event_id": f"E{number:05d}-{day:03d}", "customer_id": customer,
+                                            "session_id": f"S{number:05d}-{day:03d}", "event_type": "page_view",
+                                            "event_ts": moment, "event_date": moment[:10]})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def shop(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings on a root of its own holding the timeline's silver tables and their feature snapshots."""
+    root = tmp_path_factory.mktemp("churn") / "lakehouse"
+    shop = settings.model_copy(update={
+        "paths": settings.paths.model_copy(update={"lakehouse": str(root)}),
+        "churn": Churn(horizon_days=30, epochs=40, batch_size=128, patience=5),
+    })
+    silver = {name: frame(spark, SILVER_SCHEMAS[name], rows) for name, rows in timeline().items()}
+    empty = {name: frame(spark, SILVER_SCHEMAS[name], []) for name in ("fx_rates", "reviews")}
+    history = customer_features_history(silver["customers"], silver["order_items"], silver["orders"],
+                                        empty["fx_rates"], silver["clickstream"], empty["reviews"])
+    tables = {"gold.customer_features_history": history, "silver.customers": silver["customers"],
+              "silver.orders": silver["orders"]}
+    for name, table in tables.items():
+        table.write.format("delta").save(shop.table_path(name))
+    return shop
+
+
+def test_training_logs_everything_beats_the_baseline_and_registers_the_first_champion(spark: SparkSession,
+                                                                                     shop: Settings) -> None:
+    trained = train(spark, shop, "first")
+
+    assert trained.model["roc_auc"] > trained.baseline["roc_auc"]
+    assert trained.model["roc_auc"] > 0.7, "fading customers are easy to tell apart"
+    assert (trained.decision.version, trained.decision.promoted, trained.decision.champion_version) == ("1", True,
+                                                                                                     None)
+    client = MlflowClient(shop.mlflow_tracking_uri)
+    run = client.get_run(trained.run_id)
+    assert {"roc_auc", "pr_auc", "log_loss", "brier", "baseline_roc_auc", "baseline_pr_auc", "baseline_log_loss",
+            "baseline_brier", "epochs_run"} <= set(run.data.metrics)
+    assert run.data.params["horizon_days"] == "30" and run.data.params["input_version.silver.orders"] == "0"
+    assert run.data.params["promotion.decision"] == "champion"
+    inputs = {(i.dataset.name, i.tags[0].value, i.dataset.source_type) for i in run.inputs.dataset_inputs}
+    assert inputs == {("gold.customer_features_history", "training", "delta_table"),
+                      ("gold.customer_features_history", "holdout", "delta_table")}
+    artifacts = {a.path for a in client.list_artifacts(trained.run_id, "plots")}
+    assert artifacts == {"plots/roc.png", "plots/calibration.png", "plots/permutation_importance.png",
+                         "plots/permutation_importance.json"}
+    assert Path(shop.mlflow_tracking_uri.removeprefix("sqlite:///")).is_file()
+
+    registered = client.get_model_version_by_alias("churn", "champion")
+    assert str(registered.version) == "1"
+    assert str(client.get_model_version_by_alias("churn", "challenger").version) == "1"
+    assert registered.run_id == trained.run_id
+    info = mlflow.models.get_model_info("models:/churn@champion")
+    assert info.signature.inputs.input_names() == list(model.FEATURES) and info.saved_input_example_info
+    gold_rows = pd.DataFrame({"recency_days": [3.0, None], "frequency": [9.0, 0.0], "monetary_usd": [250.0, 0.0],
+                              "sessions_30d": [12.0, 0.0], "avg_rating": [None, 4.0], "tenure_days": [400.0, 35.0],
+                              "country": ["DE", "a country never seen"]})
+    served = mlflow.pyfunc.load_model("models:/churn@champion").predict(gold_rows)
+    assert served.between(0, 1).all(), "gold rows as they are, NULLs and unknown countries included"
+
+
+def test_the_same_model_again_stays_challenger_and_lakehouse_train_says_so(
+        shop: Settings, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same data and seed give the same holdout score: not strictly better, so version 1 stays champion."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "local.yaml").write_text(yaml.safe_dump({
+        "paths": shop.paths.model_dump(), "spark": {"master": "local[2]", "shuffle_partitions": 2},
+        "privacy": {"require_key": False}, "churn": shop.churn.model_dump()}))
+    monkeypatch.setattr(sys, "argv", ["lakehouse", "train", "--env", str(conf / "local")])
+
+    with pytest.raises(SystemExit) as exit_code:
+        cli.main()
+
+    assert exit_code.value.code == 0
+    printed = " ".join(capsys.readouterr().out.split())  # as read, whatever the terminal's width wrapped
+    assert "Keras" in printed and "baseline (logistic regression)" in printed
+    said = re.search(r"version 2 \((0\.\d{3})\) does not beat champion version 1 \((0\.\d{3})\) on the same "
+                     r"holdout", printed)
+    assert said and said.group(1) == said.group(2)
+    assert f"in {shop.mlflow_tracking_uri}" in printed and "make mlflow-ui" in printed
+    client = MlflowClient(shop.mlflow_tracking_uri)
+    assert str(client.get_model_version_by_alias("churn", "champion").version) == "1"
+    assert str(client.get_model_version_by_alias("churn", "challenger").version) == "2"
+    second = client.get_model_version("churn", "2")
+    assert client.get_run(second.run_id).data.params["promotion.decision"] == "challenger"
+
+
+def test_a_better_version_becomes_champion(shop: Settings) -> None:
+    client = MlflowClient(shop.mlflow_tracking_uri)
+    champion = client.get_model_version_by_alias("churn", "champion")
+    better = str(client.create_model_version("churn", champion.source, run_id=champion.run_id).version)
+
+    decision = promotion.decide(client, "churn", better, 0.99, lambda uri: 0.5)
+
+    assert decision.promoted and decision.champion_version == str(champion.version)
+    assert str(client.get_model_version_by_alias("churn", "champion").version) == better
+
+
+def test_a_model_that_does_not_beat_the_baseline_fails_and_registers_nothing(
+        spark: SparkSession, shop: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = MlflowClient(shop.mlflow_tracking_uri)
+    versions = len(client.search_model_versions("name = 'churn'"))
+    build = model.build
+
+    def learns_nothing(train_rows: pd.DataFrame, validation: pd.DataFrame, **options: object) -> tuple:
+        """A model whose dense layers are all zero: 0.5 for everyone, a holdout ROC AUC of exactly 0.5."""
+        untrained = build(train_rows, 1)
+        for layer in untrained.layers:
+            if isinstance(layer, keras.layers.Dense):
+                layer.set_weights([np.zeros_like(weights) for weights in layer.get_weights()])
+        return untrained, 0
+
+    monkeypatch.setattr(model, "fit", learns_nothing)
+
+    with pytest.raises(NotBetterThanBaseline, match=r"^the churn model's holdout ROC AUC 0\.500 does not beat"):
+        train(spark, shop, "untrained")
+
+    assert len(client.search_model_versions("name = 'churn'")) == versions
+    failed = client.search_runs([client.get_experiment_by_name("churn").experiment_id],
+                                "attributes.run_name = 'untrained'")
+    assert [run.info.status for run in failed] == ["FAILED"]
