@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs setup generate run maintain quarantine train mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down FORCE
+.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,6 +60,9 @@ quarantine: setup ## Rows held in quarantine by table, rule and day (lakehouse q
 
 train: setup ## Train the churn model on gold's feature snapshots, track it in MLflow, promote it when better
 	$(BIN)/lakehouse train --env $(ENV)
+
+score: setup ## Score every customer with the champion churn model into gold.customer_scores
+	$(BIN)/lakehouse score --env $(ENV)
 
 MLFLOW_PORT ?= 5000
 mlflow-ui: setup ## The MLflow UI on http://127.0.0.1:5000 over the local tracking store (data/mlflow)

@@ -296,6 +296,20 @@ def train(env: str = ENV) -> None:
     print_trained(console, trained)
 
 
+@app.command()
+def score(env: str = ENV) -> None:
+    """Score every customer of gold.customer_features with the champion churn model into gold.customer_scores."""
+    from lakehouse.lib import session
+    from lakehouse.lib.churn.scoring import score as score_customers
+    from lakehouse.lib.summary import print_scored
+
+    settings = load(env)
+    spark = session.start(settings)
+    with console.status("scoring every customer with the champion churn model"):
+        scored = score_customers(spark, settings)
+    print_scored(console, scored)
+
+
 deploy = typer.Typer(no_args_is_help=True, help="Write the JSON that runs make package's jobs on EMR.")
 app.add_typer(deploy, name="deploy")
 DEPLOY_OUT = typer.Option(Path("dist/emr"), "--out", help="Folder to write the JSON to")

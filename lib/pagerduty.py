@@ -58,8 +58,8 @@ def resolve(settings: Settings, condition: str) -> bool:
 def run_failed(settings: Settings, selection: str, run_id: str, error: BaseException) -> bool:
     details = {"run_id": run_id, "selection": selection, "error": type(error).__name__,
                "failure logs": settings.paths.logs, "run log": "ops.runs"}
-    return trigger(settings, f"run/{selection}", f"lakehouse run {selection} failed ({settings.env}): {headline(error)}",
-                   "error", details, {})
+    summary = f"lakehouse run {selection} failed ({settings.env}): {headline(error)}"
+    return trigger(settings, f"run/{selection}", summary, "error", details, {})
 
 
 def run_succeeded(settings: Settings, selection: str) -> bool:

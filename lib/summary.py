@@ -22,6 +22,7 @@ from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
 
 if TYPE_CHECKING:  # the churn modules import TensorFlow: only `lakehouse train` loads them
+    from lakehouse.lib.churn.scoring import Scored
     from lakehouse.lib.churn.training import Trained
 
 QUARANTINE_ROWS_SHOWN = 15
@@ -123,6 +124,13 @@ def print_trained(console: Console, trained: Trained) -> None:
                   f"early stopping, {trained.epochs} epochs). {trained.decision.summary}.", highlight=False)
     console.print(f"MLflow run {trained.run_id} in {trained.tracking_uri}; compare runs and see the champion "
                   f"with `make mlflow-ui`.", highlight=False)
+
+
+def print_scored(console: Console, scored: Scored) -> None:
+    mean = ("no customers" if scored.mean_probability is None
+            else f"mean churn probability {scored.mean_probability:.1%}")
+    console.print(f"gold.customer_scores: {scored.customers:,} customers (features as of {scored.as_of_date}) scored "
+                  f"by {scored.model_name} version {scored.model_version}, the champion; {mean}.", highlight=False)
 
 
 @dataclass(frozen=True)

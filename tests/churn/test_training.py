@@ -6,11 +6,19 @@ go through the real ``customer_features_history`` into Delta, which training rea
 """
 from __future__ import annotations
 
+import os
 import random
 import re
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Iterator
+from urllib.request import urlopen
 
 import keras
 import mlflow.models
@@ -21,10 +29,13 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
+from lakehouse.gold.customer_features import customer_features
 from lakehouse.gold.customer_features_history import customer_features_history
 from lakehouse.lib import cli
 from lakehouse.lib.churn import model, promotion
+from lakehouse.lib.churn.scoring import score
 from lakehouse.lib.churn.training import NotBetterThanBaseline, train
 from lakehouse.lib.config import Churn, Settings
 
@@ -35,6 +46,7 @@ DAYS = 120
 CUSTOMERS = 300
 FADE_DAYS = 21
 COUNTRIES = ("US", "DE", "FR", "GB")
+SCORES = "gold.customer_scores"
 
 
 def timeline(seed: int = 11) -> dict[str, list[dict]]:
@@ -66,7 +78,7 @@ def timeline(seed: int = 11) -> dict[str, list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def shop(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def shop(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings on a root of its own holding the timeline's silver tables and their feature snapshots."""
     root = tmp_path_factory.mktemp("churn") / "lakehouse"
     shop = settings.model_copy(update={
@@ -77,11 +89,14 @@ def shop(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempP
     empty = {name: frame(spark, SILVER_SCHEMAS[name], []) for name in ("fx_rates", "reviews")}
     history = customer_features_history(silver["customers"], silver["order_items"], silver["orders"],
                                         empty["fx_rates"], silver["clickstream"], empty["reviews"])
-    tables = {"gold.customer_features_history": history, "silver.customers": silver["customers"],
-              "silver.orders": silver["orders"]}
+    current = customer_features(silver["customers"], silver["order_items"], silver["orders"], empty["fx_rates"],
+                                silver["clickstream"], empty["reviews"])
+    tables = {"gold.customer_features_history": history, "gold.customer_features": current,
+              "silver.customers": silver["customers"], "silver.orders": silver["orders"]}
     for name, table in tables.items():
         table.write.format("delta").save(shop.table_path(name))
-    return shop
+    yield shop
+    spark.sql(f"DROP TABLE IF EXISTS {SCORES}")  # scoring registered it in the test run's one catalog
 
 
 def test_training_logs_everything_beats_the_baseline_and_registers_the_first_champion(spark: SparkSession,
@@ -180,3 +195,70 @@ def test_a_model_that_does_not_beat_the_baseline_fails_and_registers_nothing(
     failed = client.search_runs([client.get_experiment_by_name("churn").experiment_id],
                                 "attributes.run_name = 'untrained'")
     assert [run.info.status for run in failed] == ["FAILED"]
+
+
+def test_scoring_writes_one_row_per_customer_and_version_and_a_second_time_replaces(spark: SparkSession,
+                                                                                   shop: Settings) -> None:
+    client = MlflowClient(shop.mlflow_tracking_uri)
+    champion = int(client.get_model_version_by_alias("churn", "champion").version)
+
+    first = score(spark, shop)
+    scores = spark.read.format("delta").load(shop.table_path(SCORES))
+    assert (first.model_version, first.customers) == (champion, CUSTOMERS), "every customer signed up before day 1"
+    assert scores.select("customer_key").distinct().count() == scores.count() == CUSTOMERS
+    assert scores.where("churn_probability BETWEEN 0 AND 1").count() == CUSTOMERS
+    assert {(r.model_name, r.model_version) for r in scores.select("model_name", "model_version").collect()} == {
+        ("churn", champion)}
+    first_scored_at = scores.agg(F.max("scored_at")).first()[0]
+
+    score(spark, shop)
+    again = spark.read.format("delta").load(shop.table_path(SCORES))
+    assert again.count() == CUSTOMERS, "the same version again replaces its rows"
+    assert again.agg(F.min("scored_at")).first()[0] > first_scored_at
+
+    client.set_registered_model_alias("churn", "champion", "1")
+    score(spark, shop)
+    both = spark.read.format("delta").load(shop.table_path(SCORES))
+    assert {r.model_version: r["count"] for r in both.groupBy("model_version").count().collect()} == {
+        champion: CUSTOMERS, 1: CUSTOMERS}
+
+
+def page_text(url: str, profile: Path) -> str:
+    """What headless Chromium shows at ``url`` once the MLflow UI's scripts have run, as plain text."""
+    shown = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+                            "--virtual-time-budget=20000", "--dump-dom", url],
+                           capture_output=True, text=True, timeout=120)
+    return " ".join(re.sub(r"<[^>]+>", " ", shown.stdout).replace("&nbsp;", " ").split())
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_mlflow_ui_shows_the_runs_and_which_version_is_champion(shop: Settings, tmp_path: Path) -> None:
+    """``make mlflow-ui``'s server over the training tests' store, read by a browser as a person would."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with (tmp_path / "ui.log").open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri",
+                                   shop.mlflow_tracking_uri, "--host", "127.0.0.1", "--port", str(port),
+                                   "--workers", "1"],
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "ui.log").read_text()[-2000:]
+                time.sleep(1)
+        client = MlflowClient(shop.mlflow_tracking_uri)
+        champion = client.get_model_version_by_alias("churn", "champion").version
+        models = page_text(f"http://127.0.0.1:{port}/#/models/churn", tmp_path / "browser")
+        assert re.search(rf"Version {champion} [^@]*@ champion", models), models[-2000:]
+        experiment = client.get_experiment_by_name("churn").experiment_id
+        runs = page_text(f"http://127.0.0.1:{port}/#/experiments/{experiment}/runs", tmp_path / "browser")
+        assert "first" in runs.split() and "gold.customer_features_history" in runs, runs[-2000:]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
