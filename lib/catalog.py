@@ -31,6 +31,13 @@ def registered_location(spark: SparkSession, name: str) -> str | None:
     return location.removeprefix("file:")
 
 
+def require_built(spark: SparkSession, reader: str, name: str, path: str, then: str) -> None:
+    """A one-line ConfigError when ``reader``'s input ``name`` has no Delta table at ``path`` yet; ``then``
+    says what to run."""
+    if not DeltaTable.isDeltaTable(spark, path):
+        raise ConfigError(f"{reader} reads {name}, which is not built yet at {path}: {then}")
+
+
 def _same_place(location: str, path: str) -> bool:
     return location.rstrip("/") == path.removeprefix("file:").rstrip("/")
 

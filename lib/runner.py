@@ -13,7 +13,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
 
-from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
@@ -120,8 +119,7 @@ class Pipeline:
             path = self.settings.landing_path(table.source.folder)
             return landing.read_lines(self.spark, path, stream.max_files_per_trigger)
         path = self.settings.table_path(table.source)
-        if not DeltaTable.isDeltaTable(self.spark, path):
-            raise ConfigError(f"{table.name} reads {table.source}, which is not built yet at {path}: "
+        catalog.require_built(self.spark, table.name, table.source, path,
                               f"run `lakehouse run {table.source}` first, or add --upstream")
         return (self.spark.readStream.format("delta")
                 .option("maxFilesPerTrigger", stream.max_files_per_trigger)

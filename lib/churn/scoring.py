@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import mlflow
 import mlflow.pyfunc
-from delta.tables import DeltaTable
 from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -53,8 +52,7 @@ class Scored:
 def score(spark: SparkSession, settings: Settings) -> Scored:
     name = settings.churn.model_name
     features_path = settings.table_path(FEATURES_TABLE)
-    if not DeltaTable.isDeltaTable(spark, features_path):
-        raise ConfigError(f"score reads {FEATURES_TABLE}, which is not built yet at {features_path}: "
+    catalog.require_built(spark, "score", FEATURES_TABLE, features_path,
                           f"run `lakehouse run {FEATURES_TABLE} --upstream` first")
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     version = promotion.champion_version(MlflowClient(), name)

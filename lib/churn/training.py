@@ -18,16 +18,15 @@ from pathlib import Path
 import mlflow
 import mlflow.data
 import pandas as pd
-from delta.tables import DeltaTable
 from mlflow import MlflowClient
 from mlflow.data.delta_dataset_source import DeltaDatasetSource
 from mlflow.models import infer_signature
 from pyspark.sql import SparkSession
 
-from lakehouse.lib import incremental
+from lakehouse.lib import catalog, incremental
 from lakehouse.lib.churn import evaluation, model, promotion
 from lakehouse.lib.churn.labels import labelled_snapshots, split
-from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.config import Settings
 
 HISTORY = "gold.customer_features_history"
 INPUTS = (HISTORY, "silver.customers", "silver.orders")
@@ -55,9 +54,7 @@ def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
     churn = settings.churn
     paths = {name: settings.table_path(name) for name in INPUTS}
     for name, path in paths.items():
-        if not DeltaTable.isDeltaTable(spark, path):
-            raise ConfigError(f"train reads {name}, which is not built yet at {path}: "
-                              f"run `lakehouse run {HISTORY} --upstream` first")
+        catalog.require_built(spark, "train", name, path, f"run `lakehouse run {HISTORY} --upstream` first")
     versions = incremental.input_versions(spark, paths)
     tables = {name: spark.read.format("delta").option("versionAsOf", versions[name]).load(path)
               for name, path in paths.items()}
