@@ -19,7 +19,9 @@ churn model trains on exactly what it scores):
   - orders placed, events and reviews after ``as_of_date`` are left out;
   - an order's status counts only if it was written by then (``updated_at`` up to the end of
     ``as_of_date``, or unknown): an order cancelled or returned later counted as live then;
-  - the customer's country is that of the version valid at the end of ``as_of_date``;
+  - the customer's country is that of the version valid at the end of ``as_of_date``; the
+    first version known stands for the time before it, back to signup (the CRM's first
+    export shows each customer as last edited, often after a past ``as_of_date``);
   - a customer who signed up after ``as_of_date`` has no row.
 Silver keeps the current state of orders and their lines: an order deleted later, or a line
 changed later, is seen as it is now.
@@ -38,6 +40,7 @@ Columns
   country       the customer's current country
 """
 from pyspark.sql import Column, DataFrame
+from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 from lakehouse.gold.revenue_lines import EXCLUDED_STATUSES, revenue_lines, round_usd
@@ -66,10 +69,14 @@ def known_by(moment: str) -> Column:
 
 
 def customers_at(customers: DataFrame, as_of: DataFrame) -> DataFrame:
-    """Per as-of date, each customer signed up by then, in the version valid at the end of that day."""
-    is_valid = known_by("valid_from") & ~F.coalesce(F.col("valid_to") < F.date_add("as_of_date", 1), F.lit(False))
+    """Per as-of date, each customer signed up by then, in the version valid at the end of that day
+    (the first version known for the days before it)."""
+    is_first = F.coalesce(F.col("valid_from") == F.min("valid_from").over(Window.partitionBy("customer_id")),
+                          F.lit(False))
+    is_valid = ((known_by("valid_from") | F.col("_is_first"))
+                & ~F.coalesce(F.col("valid_to") < F.date_add("as_of_date", 1), F.lit(False)))
     is_signed_up = F.coalesce(F.to_date("signup_ts") <= F.col("as_of_date"), F.lit(False))
-    return (customers.join(as_of, how="cross").where(is_valid & is_signed_up)
+    return (customers.withColumn("_is_first", is_first).join(as_of, how="cross").where(is_valid & is_signed_up)
             .select("customer_id", "customer_key", "country", "signup_ts", "as_of_date"))
 
 

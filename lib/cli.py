@@ -1,10 +1,11 @@
 """The ``lakehouse`` command: generate landing data, run tables, show what is there."""
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -27,7 +28,7 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 ENV = typer.Option("local", "--env", help="Configuration to use: conf/<ENV>.yaml")
 
 
-@dataclass
+@dataclasses.dataclass
 class Failures:
     """Where a failed command leaves its details: the loaded settings' ``paths.logs`` once known."""
 
@@ -277,7 +278,12 @@ def summary(env: str = ENV) -> None:
         raise config.ConfigError(f"paths.report: the report is a local file, not {settings.paths.report}")
     landed = (None if "://" in settings.paths.landing
               else landed_records(Path(settings.paths.landing), registry.csv_header_keys()))
-    story = read_story(session.start(settings), landed)
+    spark = session.start(settings)
+    story = read_story(spark, landed)
+    if importlib.util.find_spec("mlflow") is not None:  # the `ml` extra, for the churn model
+        from lakehouse.lib.churn.champion import read_champion
+
+        story = dataclasses.replace(story, champion=read_champion(spark, settings))
     print_story(console, story, settings)
     console.print(f"Report: {write_report(story, settings).as_uri()}", highlight=False)
 

@@ -21,9 +21,9 @@ from lakehouse.lib import registry
 from lakehouse.lib.config import Settings
 from lakehouse.lib.graph import image, table_graph
 from lakehouse.lib.story import FUNNEL_STEPS, Story
-from lakehouse.lib.summary import (QUARANTINE_ROWS_SHOWN, StoryTable, accounting_table, error_peaks_table,
-                                   funnel_table, last_run_line, layers_table, quarantine_table, revenue_table,
-                                   whereabouts, zero_results_table)
+from lakehouse.lib.summary import (QUARANTINE_ROWS_SHOWN, StoryTable, accounting_table, churn_table,
+                                   error_peaks_table, funnel_table, last_run_line, layers_table, quarantine_table,
+                                   revenue_table, whereabouts, zero_results_table)
 
 WIDE = (10, 3.6)
 ERROR_RED = "#c0392b"
@@ -52,6 +52,7 @@ def write_report(story: Story, settings: Settings) -> Path:
         section(quarantine_table(story), quarantine_chart(story.quarantine_by_rule)),
         section(accounting_table(story), None),
         section(layers_table(story), None),
+        section(churn_table(story), None),
         graph_section(),
     ]
     where = "".join(f"<li><code>{html.escape(line)}</code></li>" for line in whereabouts(settings))

@@ -10,12 +10,15 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from functools import reduce
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, DoubleType
+
+if TYPE_CHECKING:  # MLflow is read only when the summary asks for the champion
+    from lakehouse.lib.churn.champion import Champion
 
 LAYERS = ("bronze", "silver", "quarantine", "gold", "ops")
 OTHER_COUNTRIES = "other"
@@ -168,6 +171,7 @@ class Story:
     accounting: pd.DataFrame
     rows_per_layer: pd.DataFrame
     last_run: pd.DataFrame | None
+    champion: Champion | None = None  # the churn model's, from MLflow (``lib/churn/champion.py``)
 
 
 def tell_story(daily_sales: DataFrame | None, funnel_daily: DataFrame | None, search_terms_daily: DataFrame | None,

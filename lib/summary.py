@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from lakehouse.lib.churn import METRICS
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.maintenance import Maintained
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # the churn modules import TensorFlow: only `lakehouse train`
 
 QUARANTINE_ROWS_SHOWN = 15
 HELD_TEXT_CHARS = 300
+
+MLFLOW_UI = "http://127.0.0.1:5000"  # where `make mlflow-ui` serves it
 
 TEXT_COLUMNS = {"source", "table", "layer", "rule", "reads", "key", "grain", "model"}
 
@@ -118,7 +121,7 @@ def print_trained(console: Console, trained: Trained) -> None:
                    f"{trained.rows['holdout']:,} customers, {trained.churn_rate:.1%} churned)",
                    "model", "ROC AUC", "PR AUC", "log loss", "Brier")
     for name, scores in (("Keras", trained.model), ("baseline (logistic regression)", trained.baseline)):
-        table.add_row(name, *(f"{scores[metric]:.3f}" for metric in ("roc_auc", "pr_auc", "log_loss", "brier")))
+        table.add_row(name, *(f"{scores[metric]:.3f}" for metric in METRICS))
     console.print(table)
     console.print(f"Trained on {trained.rows['train']:,} snapshot rows ({trained.rows['validation']:,} more for "
                   f"early stopping, {trained.epochs} epochs). {trained.decision.summary}.", highlight=False)
@@ -230,9 +233,26 @@ def layers_table(story: Story) -> StoryTable:
     return StoryTable("Rows per layer", ("layer", "tables", "rows"), rows)
 
 
+def churn_table(story: Story) -> StoryTable:
+    """The champion's holdout scores beside the baseline's, and where to look in the MLflow UI."""
+    champion = story.champion
+    if champion is None:
+        return StoryTable("Churn model", (), [], note="No champion yet: run `lakehouse train` (make train).")
+    rows = [(name, *(f"{scores[metric]:.3f}" if metric in scores else "-" for metric in METRICS))
+            for name, scores in ((f"{champion.model_name} version {champion.version} (champion)", champion.model),
+                                 ("baseline (logistic regression)", champion.baseline))]
+    return StoryTable(
+        f"Churn model on the holdout (as of {champion.holdout_date})", ("model", "ROC AUC", "PR AUC", "log loss",
+                                                                         "Brier"), rows,
+        note=f"{number(champion.customers_scored)} customers scored by version {champion.version} in "
+             f"gold.customer_scores. MLflow UI: `make mlflow-ui`, then {MLFLOW_UI}/#/models/{champion.model_name} "
+             f"for the versions and their aliases, Experiments > {champion.model_name} to compare runs "
+             f"(run {champion.run_id}).")
+
+
 def story_tables(story: Story) -> list[StoryTable]:
     return [revenue_table(story), funnel_table(story), zero_results_table(story), error_peaks_table(story),
-            quarantine_table(story), accounting_table(story), layers_table(story)]
+            quarantine_table(story), accounting_table(story), layers_table(story), churn_table(story)]
 
 
 def last_run_line(story: Story) -> str:

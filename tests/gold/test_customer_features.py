@@ -97,6 +97,11 @@ def test_a_feature_ignores_what_came_one_second_after_its_as_of_date(spark: Spar
          "valid_from": "2024-03-11 00:00:00", "is_current": True},  # signed up one second late: no row
         {"customer_id": "C3", "customer_key": "K3", "country": "GB", "signup_ts": "2024-03-10 23:59:59",
          "valid_from": "2024-03-10 23:59:59", "is_current": True},
+        # C4's first version known was written after the as-of date: it stands for the days before it too
+        {"customer_id": "C4", "customer_key": "K4", "country": "NL", "signup_ts": "2024-03-01 08:00:00",
+         "valid_from": "2024-03-20 12:00:00", "valid_to": "2024-04-01 00:00:00", "is_current": False},
+        {"customer_id": "C4", "customer_key": "K4", "country": "ES", "signup_ts": "2024-03-01 08:00:00",
+         "valid_from": "2024-04-01 00:00:00", "is_current": True},
     )
     orders = silver(
         "orders",
@@ -143,5 +148,7 @@ def test_a_feature_ignores_what_came_one_second_after_its_as_of_date(spark: Spar
          "monetary_usd": "30.00", "sessions_30d": 1, "avg_rating": 4.0, "tenure_days": 69, "country": "DE"},
         {"customer_key": "K3", "as_of_date": "2024-03-10", "recency_days": 0, "frequency": 1,
          "monetary_usd": "7.00", "sessions_30d": 0, "avg_rating": None, "tenure_days": 0, "country": "GB"},
+        {"customer_key": "K4", "as_of_date": "2024-03-10", "recency_days": None, "frequency": 0,
+         "monetary_usd": "0.00", "sessions_30d": 0, "avg_rating": None, "tenure_days": 9, "country": "NL"},
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

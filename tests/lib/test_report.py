@@ -1,16 +1,19 @@
 """The summary's story queries on a few rows, answers worked out by hand; the HTML report has every section."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from rich.console import Console
 
 from lakehouse.lib import story
+from lakehouse.lib.churn.champion import Champion
 from lakehouse.lib.config import Settings
 from lakehouse.lib.report import write_report
 from lakehouse.lib.summary import print_story
@@ -22,6 +25,9 @@ FUNNEL_DAILY = ("date date, device string, sessions bigint, product_view_session
 SEARCH_TERMS_DAILY = "date date, query string, searches bigint, zero_result_searches bigint"
 SERVER_HEALTH_MINUTE = "minute timestamp, requests bigint, errors_5xx bigint, error_rate double, p95_response_ms double"
 RUNS = "run_id string, table string, finished_at timestamp, status string"
+EMPTY_STORY = story.Story(revenue_by_day=None, funnel_by_device=None, zero_result_queries=None, error_rate_peaks=None,
+                          server_errors_overall=None, traffic_by_hour=None, quarantine_by_rule=pd.DataFrame(),
+                          accounting=pd.DataFrame(), rows_per_layer=pd.DataFrame(), last_run=None)
 
 
 def utc(text: str) -> datetime:
@@ -148,8 +154,24 @@ def test_summary_and_report_show_every_section(spark: SparkSession, settings: Se
     page = write_report(told, settings).read_text()
     for heading in ("Revenue by day and country", "Shopping funnel", "Searches with no results",
                     "Server error-rate peaks", "Quarantine by rule", "Nothing lost: landed, bronze, silver",
-                    "Rows per layer", "Table graph", "Where the data is"):
+                    "Rows per layer", "Churn model", "Table graph", "Where the data is"):
         assert f"<h2>{heading}" in page
     # one inline chart for revenue, funnel, searches, server traffic and quarantine; nothing fetched
     assert page.count('src="data:image/png;base64,') == 5
     assert "http://" not in page and "https://" not in page
+    assert "No champion yet: run `lakehouse train`" in printed.getvalue()
+
+
+def test_the_summary_shows_the_champion_beside_the_baseline_and_where_to_look(settings: Settings) -> None:
+    told = dataclasses.replace(EMPTY_STORY, champion=Champion(
+        model_name="churn", version="3", run_id="abc123", holdout_date="2026-10-21",
+        model={"roc_auc": 0.8123, "pr_auc": 0.7, "log_loss": 0.45, "brier": 0.15},
+        baseline={"roc_auc": 0.7911, "pr_auc": 0.66, "log_loss": 0.48, "brier": 0.16}, customers_scored=1999))
+    printed = io.StringIO()
+    print_story(Console(file=printed, width=200), told, settings)
+    text = printed.getvalue()
+    assert "Churn model on the holdout (as of 2026-10-21)" in text
+    assert re.search(r"churn version 3 \(champion\)\s+│\s+0\.812 │\s+0\.700 │\s+0\.450 │\s+0\.150 │", text)
+    assert re.search(r"baseline \(logistic regression\)\s+│\s+0\.791 │", text)
+    assert "1,999 customers scored by version 3" in text
+    assert "http://127.0.0.1:5000/#/models/churn" in text
