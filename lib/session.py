@@ -39,11 +39,12 @@ def start(settings: Settings) -> SparkSession:
         builder = builder.master(settings.spark.master)
     if settings.spark.jars_dir:
         builder = builder.config("spark.jars", ",".join(jars(settings.spark.jars_dir)))
-    # Python workers of a local Spark run this interpreter, with the project's packages (pandas UDFs, MLflow).
-    workers = {"spark.pyspark.python": sys.executable} if (settings.spark.master or "").startswith("local") else {}
+    if (settings.spark.master or "").startswith("local"):
+        # Python workers of a local Spark run this interpreter, with the project's packages (pandas UDFs, MLflow).
+        # A Python driver's SparkContext reads PYSPARK_PYTHON (spark.pyspark.python only reaches spark-submit).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = {
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
-        **workers,
         **_local_catalog(settings.catalog_path),
         **settings.spark.conf,
         **REQUIRED_CONF,

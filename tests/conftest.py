@@ -16,7 +16,8 @@ from pyspark.sql import SparkSession
 
 from lakehouse.lib import config, session
 
-# Python workers (pandas UDFs, MLflow's spark_udf) run this interpreter, as lib/session.py sets for local Spark.
+# Python workers (pandas UDFs, MLflow's spark_udf) run this interpreter, as lib/session.py sets for local Spark
+# (pytest-spark starts the session without it).
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 REPO = Path(__file__).resolve().parent.parent
