@@ -69,6 +69,9 @@ def generate(
     seed: int = typer.Option(7, help="Same seed, same files"),
     start: datetime = typer.Option("2026-11-20", formats=["%Y-%m-%d"], help="First day (UTC)"),
     bad_rate: float = typer.Option(0.01, min=0, max=0.5, help="Share of records made bad on purpose"),
+    history_days: int = typer.Option(120, min=0, help="Days the shop was open before --start: customers buy and "
+                                     "leave, and those orders arrive in the database's first snapshot (lakehouse "
+                                     "train needs churn.horizon_days and more); with --to-kafka: not used"),
     to_kafka: bool = typer.Option(False, "--to-kafka",
                                   help="Publish the event sources to Kafka, not to files (--events: not used)"),
     rate: float = typer.Option(200, min=0.1, help="With --to-kafka: messages a second, over every topic"),
@@ -87,7 +90,8 @@ def generate(
     if "://" in settings.paths.landing:
         raise config.ConfigError(f"paths.landing: generate writes local files, not {settings.paths.landing}")
     summary = write_landing(Path(settings.paths.landing), customers=customers, events=events, days=days,
-                            seed=seed, start=date(start.year, start.month, start.day), bad_rate=bad_rate)
+                            seed=seed, start=date(start.year, start.month, start.day), bad_rate=bad_rate,
+                            history_days=history_days)
     print_generation(console, summary, settings.paths.landing)
 
 

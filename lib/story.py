@@ -13,7 +13,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 import pandas as pd
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType, DoubleType
 
@@ -28,6 +28,7 @@ FUNNEL_STEPS = {"sessions": "sessions", "product_view_sessions": "product view",
                 "add_to_cart_sessions": "add to cart", "checkout_sessions": "checkout",
                 "purchase_sessions": "purchase"}
 TOP_COUNTRIES = 5
+RECENT_DAYS = 14  # dates the revenue table shows; with the shop's history there are months of them
 TOP_QUERIES = 10
 TOP_PEAKS = 5
 # Below this many requests a single 5xx makes a minute look like an outage.
@@ -45,11 +46,12 @@ def country_ranking(daily_sales: DataFrame) -> DataFrame:
             .select("country", "revenue_usd"))
 
 
-def revenue_by_day(daily_sales: DataFrame, countries: Sequence[str]) -> DataFrame:
-    """One row per order date: revenue (USD) of each named country, of all ``other`` ones, and ``total``.
+def revenue_by_day(daily_sales: DataFrame, countries: Sequence[str], days: int = RECENT_DAYS) -> DataFrame:
+    """One row per order date of the latest ``days``: revenue (USD) of each named country, of all ``other`` ones,
+    and ``total``.
 
-    A last row with ``date`` NULL holds the totals over all dates, as ``rollup`` would. The
-    countries are passed in, not looked up, so the pivot runs no job of its own.
+    A last row with ``date`` NULL holds the totals over every date, shown or not, as ``rollup``
+    would. The countries are passed in, not looked up, so the pivot runs no job of its own.
     """
     columns = [*countries, OTHER_COUNTRIES]
     country_column = F.when(F.col("country").isin(list(countries)), F.col("country")).otherwise(OTHER_COUNTRIES)
@@ -58,8 +60,10 @@ def revenue_by_day(daily_sales: DataFrame, countries: Sequence[str]) -> DataFram
     by_day = pivoted.select("date", *[F.coalesce(F.col(c), F.lit(0)).alias(c) for c in columns])
     all_days = by_day.agg(*[F.sum(c).alias(c) for c in columns]).select(F.lit(None).cast("date").alias("date"),
                                                                         *columns)
+    recent = (by_day.withColumn("_last", F.max("date").over(Window.partitionBy()))
+              .where(F.col("date") > F.date_sub("_last", days)).drop("_last"))
     total = reduce(operator.add, [F.col(c) for c in columns])
-    return (by_day.unionByName(all_days).withColumn("total", total)
+    return (recent.unionByName(all_days).withColumn("total", total)
             .orderBy(F.asc_nulls_last("date")).select("date", *columns, "total"))
 
 

@@ -20,7 +20,7 @@ from lakehouse.lib.maintenance import Maintained
 from lakehouse.lib.quarantine import SHOWN, Replayed
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
-from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, TOP_PEAKS, TOP_QUERIES, Story
+from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, RECENT_DAYS, TOP_PEAKS, TOP_QUERIES, Story
 
 if TYPE_CHECKING:  # the churn modules import TensorFlow: only `lakehouse train` loads them
     from lakehouse.lib.churn.scoring import Scored
@@ -123,8 +123,9 @@ def print_trained(console: Console, trained: Trained) -> None:
     for name, scores in (("Keras", trained.model), ("baseline (logistic regression)", trained.baseline)):
         table.add_row(name, *(f"{scores[metric]:.3f}" for metric in METRICS))
     console.print(table)
+    decision = trained.decision.summary
     console.print(f"Trained on {trained.rows['train']:,} snapshot rows ({trained.rows['validation']:,} more for "
-                  f"early stopping, {trained.epochs} epochs). {trained.decision.summary}.", highlight=False)
+                  f"early stopping, {trained.epochs} epochs). {decision[:1].upper()}{decision[1:]}.", highlight=False)
     console.print(f"MLflow run {trained.run_id} in {trained.tracking_uri}; compare runs and see the champion "
                   f"with `make mlflow-ui`.", highlight=False)
 
@@ -156,7 +157,8 @@ def revenue_table(story: Story) -> StoryTable:
     rows = [(day(record["date"]), *[number(record[c]) for c in countries])
             for record in story.revenue_by_day.to_dict("records")]
     return StoryTable(title, ("date", *countries), rows, last_row_is_total=True,
-                      note="Order date (UTC), whole dollars; cancelled and returned orders left out.")
+                      note=f"The latest {RECENT_DAYS} order dates (UTC); the total counts every date. Whole dollars; "
+                           f"cancelled and returned orders left out.")
 
 
 def funnel_table(story: Story) -> StoryTable:

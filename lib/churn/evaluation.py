@@ -45,19 +45,23 @@ def calibration_figure(churned: np.ndarray, probabilities: dict[str, np.ndarray]
 
 def permutation_importance(score: Scorer, holdout: pd.DataFrame, label: str, features: tuple[str, ...],
                            seed: int) -> dict[str, float]:
-    """Per feature, how much the holdout ROC AUC drops when that column is shuffled (mean of a few shuffles)."""
+    """Per feature, how much the holdout ROC AUC drops when that column is shuffled (mean of a few shuffles).
+
+    The holdout and every shuffled copy are scored in one call: each call of a Keras model
+    costs a fixed tenth of a second or so, more than scoring a few thousand rows.
+    """
     rng = np.random.default_rng(seed)
     churned = holdout[label].to_numpy()
-    reference = roc_auc_score(churned, score(holdout))
-    drops = {}
+    copies = [holdout]
     for name in features:
-        losses = []
         for _ in range(PERMUTATION_REPEATS):
             shuffled = holdout.copy()
             shuffled[name] = rng.permutation(shuffled[name].to_numpy())
-            losses.append(reference - roc_auc_score(churned, score(shuffled)))
-        drops[name] = float(np.mean(losses))
-    return drops
+            copies.append(shuffled)
+    reference, *shuffles = (roc_auc_score(churned, part)
+                            for part in np.split(np.asarray(score(pd.concat(copies, ignore_index=True))), len(copies)))
+    return {name: float(reference - np.mean(shuffles[number * PERMUTATION_REPEATS:(number + 1) * PERMUTATION_REPEATS]))
+            for number, name in enumerate(features)}
 
 
 def importance_figure(drops: dict[str, float]) -> Figure:

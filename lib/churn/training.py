@@ -2,7 +2,7 @@
 
 One run, in this order: read the inputs at their current Delta versions (logged with the
 run), label the snapshots and split them (``labels.py``), fit the Keras model (stopped
-early on the latest training snapshot) and the logistic-regression baseline on the same
+early on a random fifth of the training rows) and the logistic-regression baseline on the same
 training rows, score both on the holdout, and log parameters, scores, the dataset with
 its source and version, the plots and the model with its signature and an input example.
 A model that does not beat the baseline fails the run, loudly, and is not registered;
@@ -11,6 +11,7 @@ when it beats the champion on the same holdout (``promotion.py``).
 """
 from __future__ import annotations
 
+import datetime
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from lakehouse.lib.config import Settings
 HISTORY = "gold.customer_features_history"
 INPUTS = (HISTORY, "silver.customers", "silver.orders")
 INPUT_EXAMPLE_ROWS = 5
+VALIDATION_SHARE = 0.2
 
 
 class NotBetterThanBaseline(Exception):
@@ -50,7 +52,20 @@ class Trained:
     tracking_uri: str
 
 
-def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
+@dataclass(frozen=True)
+class TrainingRows:
+    """What a run fits, stops early on and is judged on, read from its inputs at ``versions``."""
+
+    versions: dict[str, int]
+    holdout_date: datetime.date
+    train: pd.DataFrame  # fitting and validation together, as the baseline fits them
+    fitting: pd.DataFrame
+    validation: pd.DataFrame
+    holdout: pd.DataFrame
+
+
+def training_rows(spark: SparkSession, settings: Settings) -> TrainingRows:
+    """The labelled snapshots, split, in pandas: labelled once in Spark (cached while the split reads it)."""
     churn = settings.churn
     paths = {name: settings.table_path(name) for name in INPUTS}
     for name, path in paths.items():
@@ -59,14 +74,25 @@ def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
     tables = {name: spark.read.format("delta").option("versionAsOf", versions[name]).load(path)
               for name, path in paths.items()}
     labelled = labelled_snapshots(tables[HISTORY], tables["silver.customers"], tables["silver.orders"],
-                                  churn.horizon_days)
-    chosen = split(labelled, churn.horizon_days)
-    train_rows = model.as_model_rows(chosen.train).toPandas().sort_values(["as_of_date", "customer_key"],
-                                                                          ignore_index=True)
-    holdout = model.as_model_rows(chosen.holdout).toPandas()
+                                  churn.horizon_days).cache()
+    try:
+        chosen = split(labelled, churn.horizon_days)
+        train_rows = model.as_model_rows(chosen.train).toPandas().sort_values(["as_of_date", "customer_key"],
+                                                                              ignore_index=True)
+        holdout = model.as_model_rows(chosen.holdout).toPandas()
+    finally:
+        labelled.unpersist()
     _check_both_outcomes(train_rows, "training")
     _check_both_outcomes(holdout, "holdout")
-    fitting, validation = _validation_split(train_rows)
+    fitting, validation = _validation_split(train_rows, churn.seed)
+    return TrainingRows(versions, chosen.holdout_date, train_rows, fitting, validation, holdout)
+
+
+def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
+    churn = settings.churn
+    rows = training_rows(spark, settings)
+    train_rows, fitting, validation, holdout = rows.train, rows.fitting, rows.validation, rows.holdout
+    versions = rows.versions
 
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     experiment = _experiment(settings)
@@ -78,19 +104,19 @@ def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
         probability = {"keras": model.predict(keras_model, holdout),
                        "baseline": baseline.predict_proba(model.baseline_inputs(holdout))[:, 1]}
         scored = {name: evaluation.scores(churned, p) for name, p in probability.items()}
-        rows = {"train": len(fitting), "validation": len(validation), "holdout": len(holdout)}
+        counts = {"train": len(fitting), "validation": len(validation), "holdout": len(holdout)}
         mlflow.log_params({
             "horizon_days": churn.horizon_days, "seed": churn.seed, "max_epochs": churn.epochs,
             "batch_size": churn.batch_size, "patience": churn.patience, "hidden_units": model.HIDDEN_UNITS,
-            "features": ",".join(model.FEATURES), "holdout_as_of_date": str(chosen.holdout_date),
+            "features": ",".join(model.FEATURES), "holdout_as_of_date": str(rows.holdout_date),
             "train_as_of_dates": ",".join(sorted({str(d) for d in train_rows["as_of_date"]})),
-            **{f"rows.{part}": count for part, count in rows.items()},
+            **{f"rows.{part}": count for part, count in counts.items()},
             **{f"input_version.{name}": version for name, version in versions.items()},
         })
         mlflow.log_metrics({"epochs_run": epochs, "holdout_churn_rate": float(churned.mean()),
                             **{f"{name}_{metric}" if name == "baseline" else metric: value
                                for name, values in scored.items() for metric, value in values.items()}})
-        source = DeltaDatasetSource(path=paths[HISTORY], delta_table_version=versions[HISTORY])
+        source = DeltaDatasetSource(path=settings.table_path(HISTORY), delta_table_version=versions[HISTORY])
         mlflow.log_input(mlflow.data.from_pandas(train_rows, source=source, targets=model.LABEL, name=HISTORY),
                          context="training")
         mlflow.log_input(mlflow.data.from_pandas(holdout, source=source, targets=model.LABEL, name=HISTORY),
@@ -107,7 +133,7 @@ def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
         mlflow.log_params(decision.as_params())
         mlflow.log_metrics(decision.as_metrics())
         mlflow.set_tag("outcome", decision.summary)
-    return Trained(run.info.run_id, str(chosen.holdout_date), rows, float(churned.mean()), epochs, scored["keras"],
+    return Trained(run.info.run_id, str(rows.holdout_date), counts, float(churned.mean()), epochs, scored["keras"],
                    scored["baseline"], decision, settings.mlflow_tracking_uri)
 
 
@@ -118,14 +144,15 @@ def _check_both_outcomes(rows: pd.DataFrame, part: str) -> None:
                          f"land more days of orders (the label needs churn.horizon_days after each snapshot)")
 
 
-def _validation_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Early stopping watches the latest training snapshot, the one closest to the holdout; the rest is fitted."""
-    latest = rows["as_of_date"].max()
-    is_latest = rows["as_of_date"] == latest
-    if is_latest.all():
-        cut = int(len(rows) * 0.8)
-        return rows.iloc[:cut], rows.iloc[cut:]
-    return rows[~is_latest], rows[is_latest]
+def _validation_split(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Early stopping watches a seeded random fifth of the training rows; the rest is fitted.
+
+    Every snapshot stays in the fitted rows, the latest (the nearest to the holdout) included:
+    holding that one out for early stopping left a few hundred customers' model with nothing
+    like the holdout to learn from, and it lost to the baseline.
+    """
+    watched = rows.sample(frac=VALIDATION_SHARE, random_state=seed).index
+    return rows.drop(index=watched), rows.loc[watched]
 
 
 def _experiment(settings: Settings) -> str:

@@ -26,7 +26,7 @@ from lakehouse.lib.generator.exports import customer_files, fx_files, product_fi
 from lakehouse.lib.generator.files import LandingFile, Row, file_names, files_by_day, land
 from lakehouse.lib.generator.inventory import stock_movements
 from lakehouse.lib.generator.mess import RECORD_FAULTS, spoil_records
-from lakehouse.lib.generator.orders import order_history, prior_purchases
+from lakehouse.lib.generator.orders import history_purchases, order_history, prior_purchases
 from lakehouse.lib.generator.people import build_crm
 from lakehouse.lib.generator.reviews import reviews
 from lakehouse.lib.generator.run import Run
@@ -52,6 +52,7 @@ def generate(
     seed: int = 7,
     start: datetime.date = datetime.date(2026, 11, 20),
     bad_rate: float = 0.01,
+    history_days: int = 0,
     progress: bool = True,
 ) -> GenerationSummary:
     """Land ``days`` days of data from ``start`` under ``landing``; files already there are kept as they are.
@@ -59,11 +60,15 @@ def generate(
     ``events`` is the number of clean clickstream events; the other event sources
     scale from it and from ``customers``. ``bad_rate`` is the share of records
     made bad, spread over every kind of bad input in the landing contract.
+    ``history_days`` > 0 opens the shop that many days before ``start``: its
+    customers sign up from then on, buy at rhythms of their own and some leave
+    (``lifetimes.py``), and the orders of those days arrive in the database's
+    first snapshot. With 0 the shop is older and the snapshot holds a few days.
     """
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress) as bar:
         tasks = {source: bar.add_task(source, total=None) for source in SOURCES}
-        run, planned = _planned_files(customers, events, days, seed, start, bad_rate)
+        run, planned = _planned_files(customers, events, days, seed, start, bad_rate, history_days)
         counts = {}
         for source in SOURCES:
             bar.update(tasks[source], total=len(planned[source]))
@@ -80,39 +85,41 @@ def source_records(
     seed: int = 7,
     start: datetime.date = datetime.date(2026, 11, 20),
     bad_rate: float = 0.01,
+    history_days: int = 0,
 ) -> dict[str, list[Row]]:
     """Every source's records in landing order, bad ones included, as ``generate`` lands them, in memory:
     what a publisher sends instead of files (``lakehouse generate --to-kafka``).
 
     A truncated gzip file is a fault of files alone, so its records (copies of others) are left out.
     """
-    _, planned = _planned_files(customers, events, days, seed, start, bad_rate)
+    _, planned = _planned_files(customers, events, days, seed, start, bad_rate, history_days)
     return {source: [row for landing_file in planned[source] if not landing_file.truncated
                      for row in landing_file.rows] for source in SOURCES}
 
 
 def _planned_files(customers: int, events: int, days: int, seed: int, start: datetime.date,
-                   bad_rate: float) -> tuple[Run, dict[str, list[LandingFile]]]:
+                   bad_rate: float, history_days: int) -> tuple[Run, dict[str, list[LandingFile]]]:
     """Every source's files as they will land: the clean records cut into day files, then made bad."""
-    _check(customers, events, days, bad_rate)
-    run = Run(seed, start, days)
+    _check(customers, events, days, bad_rate, history_days)
+    run = Run(seed, start, days, history_days)
     planned = _clean_files(run, customers, events)
     _make_mess(run, planned, bad_rate)
     return run, planned
 
 
-def _check(customers: int, events: int, days: int, bad_rate: float) -> None:
-    if customers < 1 or events < 1 or days < 1 or not 0 <= bad_rate <= 0.5:
-        raise ValueError("need customers >= 1, events >= 1, days >= 1 and 0 <= bad_rate <= 0.5")
+def _check(customers: int, events: int, days: int, bad_rate: float, history_days: int) -> None:
+    if customers < 1 or events < 1 or days < 1 or history_days < 0 or not 0 <= bad_rate <= 0.5:
+        raise ValueError("need customers >= 1, events >= 1, days >= 1, history_days >= 0 and 0 <= bad_rate <= 0.5")
 
 
 def _clean_files(run: Run, customers: int, events: int) -> dict[str, list[LandingFile]]:
     """Every source's records, cut into day files, before anything goes wrong."""
     catalog = build_catalog(run, max(20, customers // 4))
     crm = build_crm(run, customers)
-    prior_orders = max(3, events // 4_000)
-    browsing = browse(run, catalog, crm, Searcher(catalog), events, first_order=prior_orders + 1)
-    purchases = prior_purchases(run, catalog, crm, prior_orders) + browsing.purchases
+    before = (history_purchases(run, catalog, crm) if run.history_days
+              else prior_purchases(run, catalog, crm, max(3, events // 4_000)))
+    browsing = browse(run, catalog, crm, Searcher(catalog), events, first_order=len(before) + 1)
+    purchases = before + browsing.purchases
     changes, orders = order_history(run, catalog, crm, purchases)
     captured = change_events(run, changes)
     timed = {

@@ -4,8 +4,9 @@ Each system writes CSV its own way, all of it valid RFC 4180: the CRM as Excel
 does (a byte-order mark, CRLF, no line end after the last row of its daily
 change exports) and, after an upgrade on the middle day, with its columns in
 another order; the catalog with LF, its first export two pages joined by
-``cat`` (the second with its own header); the rate feed with LF and, for the
-window's dates, no line end after the last row.
+``cat`` (the second with its own header); the rate feed with LF: one backfill
+file for the dates before the window, then, for the window's dates, a file a
+day with no line end after the last row.
 """
 from __future__ import annotations
 
@@ -45,11 +46,14 @@ def product_files(catalog: Catalog) -> list[LandingFile]:
 
 
 def fx_files(run: Run) -> list[LandingFile]:
-    """One file per date, from the oldest order the database snapshot still holds to the window's end.
+    """The dates before the window in one backfill file, from the oldest order the database snapshot holds;
+    then one file per date of the window.
 
-    The dates before the window were backfilled by a script that ends its files with a
-    line end; the daily feed does not.
+    The backfill script ends its file with a line end; the daily feed does not.
     """
-    return [LandingFile("fx_rates", day, "csv", rate_rows(run.seed, run.date(day), with_usd=day == -PRIOR_DAYS),
-                        header=FX_COLUMNS, layout=CsvLayout(final_newline=day < 0))
-            for day in range(-PRIOR_DAYS, run.days)]
+    first = -max(PRIOR_DAYS, run.history_days)
+    backfill = [row for day in range(first, 0) for row in rate_rows(run.seed, run.date(day), with_usd=day == first)]
+    return [LandingFile("fx_rates", first, "csv", backfill, header=FX_COLUMNS)] + [
+        LandingFile("fx_rates", day, "csv", rate_rows(run.seed, run.date(day), with_usd=False), header=FX_COLUMNS,
+                    layout=CsvLayout(final_newline=False))
+        for day in range(run.days)]

@@ -49,10 +49,26 @@ def prior_purchases(run: Run, catalog: Catalog, crm: Crm, count: int) -> list[Pu
     purchases = []
     for number in range(1, count + 1):
         placed = run.start_ms - rng.randrange(1, PRIOR_DAYS * DAY_MS)
-        lines = {catalog.pick(rng).product_id: rng.choice((1, 1, 1, 2)) for _ in range(rng.choice((1, 1, 2, 3)))}
+        lines = _basket(rng, catalog)
         customer = crm.pick_signed_up(rng, placed)
-        purchases.append(Purchase(run.order_id(number), customer.customer_id, placed, tuple(lines.items())))
+        purchases.append(Purchase(run.order_id(number), customer.customer_id, placed, lines))
     return purchases
+
+
+def history_purchases(run: Run, catalog: Catalog, crm: Crm) -> list[Purchase]:
+    """Every order of the shop's history, each customer buying at their lifetime's rhythm, numbered in time
+    order; the database's initial snapshot reads them."""
+    rng = run.rng("history-orders")
+    placed = sorted((ms, customer_id) for customer_id, lifetime in crm.lifetimes.items()
+                    for ms in lifetime.order_times(rng, run.start_ms))
+    return [Purchase(run.order_id(number), customer_id, ms, _basket(rng, catalog))
+            for number, (ms, customer_id) in enumerate(placed, start=1)]
+
+
+def _basket(rng: random.Random, catalog: Catalog) -> tuple[tuple[str, int], ...]:
+    """One to three products, most often one of each."""
+    lines = {catalog.pick(rng).product_id: rng.choice((1, 1, 1, 2)) for _ in range(rng.choice((1, 1, 2, 3)))}
+    return tuple(lines.items())
 
 
 def order_history(run: Run, catalog: Catalog, crm: Crm, purchases: list[Purchase]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from lakehouse.lib.generator.clock import DAY_MS, iso_seconds, time_of_day_ms
+from lakehouse.lib.generator.lifetimes import Lifetime, draw_lifetimes
 from lakehouse.lib.generator.run import Run
 
 CUSTOMER_COLUMNS = ("customer_id", "email", "first_name", "last_name", "phone", "birth_date", "country", "city",
@@ -66,6 +67,7 @@ NICKNAMES = {"James": "Jim", "Mary": "Molly", "Olivia": "Liv", "Sophia": "Sophie
              "Małgorzata": "Gosia", "Francesca": "Frankie", "Javier": "Javi", "Niccolò": "Nico", "Agnieszka": "Aga"}
 NICKNAME_SHARE = 0.02
 MIN_NICKNAMES = 3
+REDRAWS = 20  # draws for a visitor who has not left before the one drawn last is taken anyway
 
 
 @dataclass(frozen=True)
@@ -90,15 +92,23 @@ class Customer:
 
 
 class Crm:
-    """The customers as the shop knows them, and who is likely to visit (a few come back a lot)."""
+    """The customers as the shop knows them, and who is likely to visit (a few come back a lot).
 
-    def __init__(self, customers: list[Customer], activity: list[float]) -> None:
+    ``lifetimes`` (with the shop's history, else empty) says who has left: they visit no more.
+    """
+
+    def __init__(self, customers: list[Customer], activity: list[float],
+                 lifetimes: dict[str, Lifetime] | None = None) -> None:
         self.customers = customers
+        self.lifetimes = lifetimes or {}
         self._cumulative = list(accumulate(activity))
 
     def pick(self, rng: random.Random, at_ms: int) -> Customer | None:
-        """A visiting customer, or None when the one drawn had not signed up yet."""
-        customer = self.customers[bisect.bisect(self._cumulative, rng.random() * self._cumulative[-1])]
+        """A visiting customer, or None when the one drawn had not signed up yet; one who has left is drawn again."""
+        for _ in range(REDRAWS):
+            customer = self.customers[bisect.bisect(self._cumulative, rng.random() * self._cumulative[-1])]
+            if not self.has_left(customer, at_ms):
+                break
         return customer if customer.signup_ms <= at_ms else None
 
     def pick_signed_up(self, rng: random.Random, at_ms: int) -> Customer:
@@ -108,19 +118,34 @@ class Crm:
                 return customer
         return self.customers[0]
 
+    def has_left(self, customer: Customer, at_ms: int) -> bool:
+        lifetime = self.lifetimes.get(customer.customer_id)
+        return lifetime is not None and lifetime.has_left(at_ms)
+
 
 def build_crm(run: Run, count: int) -> Crm:
+    """``count`` customers; with the shop's history, signed up since its opening, each with a lifetime whose rhythm
+    is also how often they visit."""
     rng = run.world_rng("customers")
     window_rng = run.rng("signups")
+    lifetimes = draw_lifetimes(run, count) if run.history_days else []
     customers, activity = [], []
     for number in range(1, count + 1):
         customer = _customer(rng, f"C{number:05d}", run.start_ms)
+        visits = min(rng.paretovariate(1.3), 40.0)
+        if lifetimes:
+            lifetime = lifetimes[number - 1]
+            edited = lifetime.signup_ms + int(window_rng.random() * (run.start_ms - lifetime.signup_ms))
+            customer, visits = dataclasses.replace(customer, signup_ms=lifetime.signup_ms,
+                                                   updated_ms=edited), lifetime.orders_per_day
         if window_rng.random() < NEW_SIGNUP_SHARE:
             signup = run.start_ms + window_rng.randrange(run.days) * DAY_MS + time_of_day_ms(window_rng)
             customer = dataclasses.replace(customer, signup_ms=signup, updated_ms=signup)
         customers.append(customer)
-        activity.append(min(rng.paretovariate(1.3), 40.0))
-    return Crm(_as_entered(run.world_rng("customer-entries"), customers), activity)
+        activity.append(visits)
+    by_id = {c.customer_id: dataclasses.replace(lifetime, signup_ms=c.signup_ms)  # a sign-up in the window wins
+             for c, lifetime in zip(customers, lifetimes)}
+    return Crm(_as_entered(run.world_rng("customer-entries"), customers), activity, by_id)
 
 
 def _as_entered(rng: random.Random, customers: list[Customer]) -> list[Customer]:

@@ -23,6 +23,7 @@ class Run:
     seed: int
     start: datetime.date
     days: int
+    history_days: int = 0  # days the shop was open before the window (lifetimes.py); 0: an older shop
 
     @property
     def tag(self) -> str:

@@ -1,8 +1,9 @@
 """`lakehouse train` on a small generated timeline: everything logged, the baseline beaten, promotion by alias.
 
-The timeline is made here, seeded: customers who are about to leave order and visit less in
-their last three weeks, so churn is learnable from recency and sessions. Its silver tables
-go through the real ``customer_features_history`` into Delta, which training reads.
+The timeline is the generator's own shop history (``lifetimes.py``), seeded: each customer buys
+at a rhythm of their own and half of them leave, buying less over their last weeks, so churn is
+learnable from recency against frequency. Its silver tables go through the real
+``customer_features_history`` into Delta, which training reads.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Iterator
 from urllib.request import urlopen
@@ -38,42 +39,36 @@ from lakehouse.lib.churn import model, promotion
 from lakehouse.lib.churn.scoring import score
 from lakehouse.lib.churn.training import NotBetterThanBaseline, train
 from lakehouse.lib.config import Churn, Settings
+from lakehouse.lib.generator.clock import utc
+from lakehouse.lib.generator.lifetimes import draw_lifetimes
+from lakehouse.lib.generator.run import Run
 
 from ..gold.conftest import SILVER_SCHEMAS, frame
 
-FIRST_DAY = date(2024, 1, 1)
+WINDOW_START = date(2024, 5, 1)
 DAYS = 120
-CUSTOMERS = 300
-FADE_DAYS = 21
+CUSTOMERS = 2000
 COUNTRIES = ("US", "DE", "FR", "GB")
 SCORES = "gold.customer_scores"
 
 
 def timeline(seed: int = 11) -> dict[str, list[dict]]:
-    """Silver rows of a shop where half the customers leave on some day, fading out over the weeks before."""
+    """Silver rows of the ``DAYS`` of a shop's history before ``WINDOW_START``, as the generator draws them."""
+    run = Run(seed, WINDOW_START, days=1, history_days=DAYS)
     rng = random.Random(seed)
-    rows: dict[str, list[dict]] = {"customers": [], "orders": [], "order_items": [], "clickstream": []}
-    for number in range(1, CUSTOMERS + 1):
+    rows: dict[str, list[dict]] = {"customers": [], "orders": [], "order_items": []}
+    for number, lifetime in enumerate(draw_lifetimes(run, CUSTOMERS), start=1):
         customer = f"C{number:05d}"
-        leaves = rng.randrange(35, DAYS) if rng.random() < 0.5 else DAYS + 999
-        rate = rng.uniform(0.02, 0.3)
         rows["customers"].append({"customer_id": customer, "customer_key": f"K{number:05d}",
                                   "country": rng.choice(COUNTRIES), "is_current": True,
-                                  "signup_ts": f"{FIRST_DAY - timedelta(days=rng.randrange(30, 900))} 09:00:00"})
-        for day in range(min(leaves, DAYS)):
-            fade = 1.0 if leaves - day > FADE_DAYS else 0.25 * (leaves - day) / FADE_DAYS
-            moment = f"{FIRST_DAY + timedelta(days=day)} 12:00:00"
-            if rng.random() < rate * fade:
-                order = f"O{number:05d}-{day:03d}"
-                rows["orders"].append({"order_id": order, "customer_id": customer, "status": "paid",
-                                       "currency": "USD", "order_ts": moment, "updated_at": moment,
-                                       "order_date": moment[:10]})
-                rows["order_items"].append({"order_id": order, "line_no": 1, "quantity": 1,
-                                            "net_amount": f"{rng.uniform(10, 60):.2f}"})
-            if rng.random() < 3 * rate * fade:
-                rows["clickstream"].append({"event_id": f"E{number:05d}-{day:03d}", "customer_id": customer,
-                                            "session_id": f"S{number:05d}-{day:03d}", "event_type": "page_view",
-                                            "event_ts": moment, "event_date": moment[:10]})
+                                  "signup_ts": f"{utc(lifetime.signup_ms):%Y-%m-%d %H:%M:%S}"})
+        for ms in lifetime.order_times(rng, run.start_ms):
+            moment = f"{utc(ms):%Y-%m-%d %H:%M:%S}"
+            order = f"O{number:05d}-{ms}"
+            rows["orders"].append({"order_id": order, "customer_id": customer, "status": "paid", "currency": "USD",
+                                   "order_ts": moment, "updated_at": moment, "order_date": moment[:10]})
+            rows["order_items"].append({"order_id": order, "line_no": 1, "quantity": 1,
+                                        "net_amount": f"{rng.uniform(10, 60):.2f}"})
     return rows
 
 
@@ -83,14 +78,14 @@ def shop(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempP
     root = tmp_path_factory.mktemp("churn") / "lakehouse"
     shop = settings.model_copy(update={
         "paths": settings.paths.model_copy(update={"lakehouse": str(root)}),
-        "churn": Churn(horizon_days=30, epochs=40, batch_size=128, patience=5),
+        "churn": Churn(horizon_days=30),
     })
     silver = {name: frame(spark, SILVER_SCHEMAS[name], rows) for name, rows in timeline().items()}
-    empty = {name: frame(spark, SILVER_SCHEMAS[name], []) for name in ("fx_rates", "reviews")}
+    empty = {name: frame(spark, SILVER_SCHEMAS[name], []) for name in ("fx_rates", "reviews", "clickstream")}
     history = customer_features_history(silver["customers"], silver["order_items"], silver["orders"],
-                                        empty["fx_rates"], silver["clickstream"], empty["reviews"])
+                                        empty["fx_rates"], empty["clickstream"], empty["reviews"])
     current = customer_features(silver["customers"], silver["order_items"], silver["orders"], empty["fx_rates"],
-                                silver["clickstream"], empty["reviews"])
+                                empty["clickstream"], empty["reviews"])
     tables = {"gold.customer_features_history": history, "gold.customer_features": current,
               "silver.customers": silver["customers"], "silver.orders": silver["orders"]}
     for name, table in tables.items():
@@ -150,7 +145,7 @@ def test_the_same_model_again_stays_challenger_and_lakehouse_train_says_so(
     assert exit_code.value.code == 0
     printed = " ".join(capsys.readouterr().out.split())  # as read, whatever the terminal's width wrapped
     assert "Keras" in printed and "baseline (logistic regression)" in printed
-    said = re.search(r"version 2 \((0\.\d{3})\) does not beat champion version 1 \((0\.\d{3})\) on the same "
+    said = re.search(r"Version 2 \((0\.\d{3})\) does not beat champion version 1 \((0\.\d{3})\) on the same "
                      r"holdout", printed)
     assert said and said.group(1) == said.group(2)
     assert f"in {shop.mlflow_tracking_uri}" in printed and "make mlflow-ui" in printed

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pandas as pd
@@ -66,6 +66,18 @@ def test_revenue_by_day_pivots_the_top_countries_and_adds_totals(daily_sales: Da
         (DAY_1, Decimal("15.40"), Decimal("3.00"), Decimal("1.00"), Decimal("19.40")),
         (DAY_2, Decimal("2.00"), Decimal("0.00"), Decimal("4.00"), Decimal("6.00")),
         (None, Decimal("17.40"), Decimal("3.00"), Decimal("5.00"), Decimal("25.40")),
+    ]
+
+
+def test_revenue_by_day_shows_the_latest_days_and_totals_every_day(spark: SparkSession) -> None:
+    """Twenty days of 1 USD a day in the US: the table shows the last three, the total holds all twenty."""
+    days = [date(2026, 11, 1) + timedelta(days=n) for n in range(20)]
+    daily_sales = spark.createDataFrame([(d, "US", "Books", Decimal("1.00")) for d in days], DAILY_SALES)
+    assert rows(story.revenue_by_day(daily_sales, ["US"], days=3)) == [
+        (date(2026, 11, 18), Decimal("1.00"), Decimal("0.00"), Decimal("1.00")),
+        (date(2026, 11, 19), Decimal("1.00"), Decimal("0.00"), Decimal("1.00")),
+        (date(2026, 11, 20), Decimal("1.00"), Decimal("0.00"), Decimal("1.00")),
+        (None, Decimal("20.00"), Decimal("0.00"), Decimal("20.00")),
     ]
 
 
