@@ -35,10 +35,12 @@ class DataSize:
     events: int
     days: int = 7
     seed: int = 7
+    history_days: int = 0
 
     def __str__(self) -> str:
+        history = f", history_days={self.history_days}" if self.history_days else ""
         return (f"generate(customers={self.customers:_}, events={self.events:_}, days={self.days}, "
-                f"seed={self.seed})")
+                f"seed={self.seed}{history})")
 
 
 def write_conf(root: Path, env: str = "local") -> Path:
@@ -69,7 +71,7 @@ def landed(settings: config.Settings, size: DataSize) -> tuple[config.Settings, 
     """The settings with their landing zone moved to a freshly generated data set of this size."""
     landing = Path(settings.paths.landing).parent / f"landing-{size.name}"
     summary = generate(landing, customers=size.customers, events=size.events, days=size.days, seed=size.seed,
-                       progress=False)
+                       history_days=size.history_days, progress=False)
     paths = settings.paths.model_copy(update={"landing": str(landing)})
     return settings.model_copy(update={"paths": paths}), summary
 

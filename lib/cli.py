@@ -295,15 +295,17 @@ def summary(env: str = ENV) -> None:
 @app.command()
 def train(env: str = ENV) -> None:
     """Train the churn model on gold's feature snapshots, track it in MLflow, promote it only when better."""
-    from lakehouse.lib import session
+    from lakehouse.lib import footprint, session
     from lakehouse.lib.churn.training import train as train_churn
     from lakehouse.lib.summary import print_trained
 
+    started = time.monotonic()
     settings = load(env)
     spark = session.start(settings)
     with console.status("training the churn model (Keras) and its baseline"):
         trained = train_churn(spark, settings, f"train-{new_run_id()}")
     print_trained(console, trained)
+    console.print(f"train: {footprint.measure(spark, started)}")
 
 
 @app.command()

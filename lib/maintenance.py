@@ -20,7 +20,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.lib import registry
 from lakehouse.lib.config import ConfigError, Settings
-from lakehouse.lib.writes import table_version
+from lakehouse.lib.writes import delta_log, table_version
 
 LAYERS = ("bronze", "silver", "quarantine", "gold", "ops")
 ZORDER_COLUMNS = 2
@@ -106,10 +106,8 @@ def _checkpoint(spark: SparkSession, path: str) -> None:
 
     Delta does both after every tenth commit; the Python API has neither, so this calls the JVM.
     """
-    jvm = spark._jvm
-    none = jvm.scala.Option.empty()
-    delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
-    delta_log.checkpointAndCleanUpDeltaLog(delta_log.update(False, none, none), none)
+    log, snapshot = delta_log(spark, path)
+    log.checkpointAndCleanUpDeltaLog(snapshot, spark._jvm.scala.Option.empty())
 
 
 def _log_entries(spark: SparkSession, path: str) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ClassVar, Iterator, Sequence
+from typing import Any, ClassVar, Iterator, Sequence
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -57,8 +57,17 @@ def idempotent(spark: SparkSession, app_id: str, batch_id: int) -> Iterator[None
         spark.conf.unset(TXN_VERSION)
 
 
+def delta_log(spark: SparkSession, path: str) -> tuple[Any, Any]:
+    """Delta's log of the table at ``path`` and its latest snapshot (JVM objects), read from the log files
+    alone: ``DeltaTable.history()`` runs a Spark job for the same answer, about a second a call."""
+    jvm = spark._jvm
+    none = jvm.scala.Option.empty()
+    log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, path)
+    return log, log.update(False, none, none)
+
+
 def table_version(spark: SparkSession, path: str) -> int:
-    return DeltaTable.forPath(spark, path).history(1).first().version
+    return int(delta_log(spark, path)[1].version())
 
 
 def committed_rows(spark: SparkSession, path: str, before: int) -> int:
@@ -68,9 +77,9 @@ def committed_rows(spark: SparkSession, path: str, before: int) -> int:
     job, so nothing observed on the written frame would ever report. A ``replaceWhere``
     rewrite also copies the untouched rows of the files it rewrites; those are not counted.
     """
-    latest = DeltaTable.forPath(spark, path).history(1).first()
-    if latest.version <= before:
+    if table_version(spark, path) <= before:
         return 0
+    latest = DeltaTable.forPath(spark, path).history(1).first()
     metrics = latest.operationMetrics
     return int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
 

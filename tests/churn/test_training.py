@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 from urllib.request import urlopen
@@ -120,6 +121,8 @@ def test_training_logs_everything_beats_the_baseline_and_registers_the_first_cha
     assert str(registered.version) == "1"
     assert str(client.get_model_version_by_alias("churn", "challenger").version) == "1"
     assert registered.run_id == trained.run_id
+    requirements = Path(mlflow.pyfunc.get_model_dependencies("models:/churn@champion")).read_text().split()
+    assert {f"{name}=={metadata.version(name)}" for name in ("tensorflow-cpu", "retail-lakehouse")} <= set(requirements)
     info = mlflow.models.get_model_info("models:/churn@champion")
     assert info.signature.inputs.input_names() == list(model.FEATURES) and info.saved_input_example_info
     gold_rows = pd.DataFrame({"recency_days": [3.0, None], "frequency": [9.0, 0.0], "monetary_usd": [250.0, 0.0],
