@@ -12,10 +12,10 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down FORCE
+.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down FORCE
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # A strict editable install links every module into build/__editable__*, a plain folder that type checkers
 # and IDEs can follow (docs/packaging.md); a module added or removed reinstalls it, through this list.
@@ -97,6 +97,13 @@ kafka-up: setup ## Start a local Kafka broker on 127.0.0.1:9092 (KAFKA_PORT=...)
 
 kafka-down: ## Stop the local Kafka broker
 	$(BIN)/lakehouse kafka down
+
+POSTGRES_PORT ?= 5432
+postgres-up: setup ## Start a local PostgreSQL on 127.0.0.1:5432 (POSTGRES_PORT=...), data in data/postgres
+	$(BIN)/lakehouse postgres up --port $(POSTGRES_PORT)
+
+postgres-down: ## Stop the local PostgreSQL
+	$(BIN)/lakehouse postgres down
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest

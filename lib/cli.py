@@ -157,6 +157,33 @@ def kafka_down() -> None:
                   else f"No Kafka broker runs from {BROKER_FOLDER}", highlight=False)
 
 
+postgres_app = typer.Typer(no_args_is_help=True, help="PostgreSQL: a local server on loopback (data/postgres).")
+app.add_typer(postgres_app, name="postgres")
+POSTGRES_FOLDER = config.CONF_DIR.parent / "data" / "postgres"
+
+
+@postgres_app.command("up")
+def postgres_up(port: int = typer.Option(5432, min=1, max=65535, help="Port on 127.0.0.1 to serve on"),
+                database: str = typer.Option("lakehouse", help="A database to create in it, if missing")) -> None:
+    """Start a local PostgreSQL server (the machine's own, data in data/postgres) and print its address."""
+    from lakehouse.lib import postgres_server
+
+    with console.status(f"starting PostgreSQL on 127.0.0.1:{port}"):
+        server = postgres_server.start(POSTGRES_FOLDER, port)
+        postgres_server.create_database(server, database)
+    console.print(f"PostgreSQL at {server.url(database)} (cluster and log in {server.folder})", highlight=False)
+
+
+@postgres_app.command("down")
+def postgres_down() -> None:
+    """Stop the local PostgreSQL server started by `lakehouse postgres up`."""
+    from lakehouse.lib import postgres_server
+
+    stopped = postgres_server.stop(POSTGRES_FOLDER)
+    console.print(f"Stopped PostgreSQL on port {stopped.port}" if stopped
+                  else f"No PostgreSQL server runs from {POSTGRES_FOLDER}", highlight=False)
+
+
 @kafka_app.command("create-topics")
 def create_topics(env: str = ENV) -> None:
     """Create each event source's topic unless it exists (partitions, replication: the kafka: settings)."""

@@ -17,7 +17,6 @@ import base64
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.lib.config import ConfigError
+from lakehouse.lib.loopback import free_port, is_free
 
 REPO = Path(__file__).resolve().parent.parent
 CLASSPATH = REPO / ".kafka"
@@ -52,7 +52,7 @@ def start(folder: Path, port: int | None = None, timeout: float = 120) -> Broker
         raise ConfigError(f"a Kafka broker already runs from {folder} at {running.bootstrap} "
                           f"(pid {running.pid})")
     port = port or free_port()
-    if not _is_free(port):
+    if not is_free(port):
         raise ConfigError(f"port {port} on 127.0.0.1 is in use: choose another "
                           f"(KAFKA_PORT=<port> make kafka-up)")
     java = _java()
@@ -129,21 +129,6 @@ def server_properties(data: Path, port: int, controller_port: int) -> str:
         "group.initial.rebalance.delay.ms": 0,
     }
     return "".join(f"{key}={value}\n" for key, value in settings.items())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def _java() -> str:

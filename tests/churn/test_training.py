@@ -1,25 +1,16 @@
-"""`lakehouse train` on a small generated timeline: everything logged, the baseline beaten, promotion by alias.
-
-The timeline is the generator's own shop history (``lifetimes.py``), seeded: each customer buys
-at a rhythm of their own and half of them leave, buying less over their last weeks, so churn is
-learnable from recency against frequency. Its silver tables go through the real
-``customer_features_history`` into Delta, which training reads.
-"""
+"""`lakehouse train` on the generated shop (conftest.py): everything logged, the baseline beaten, promotion by
+alias, scoring, and the MLflow UI as a browser shows it."""
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from datetime import date
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 from urllib.request import urlopen
 
 import keras
@@ -33,67 +24,14 @@ from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.gold.customer_features import customer_features
-from lakehouse.gold.customer_features_history import customer_features_history
 from lakehouse.lib import cli
 from lakehouse.lib.churn import model, promotion
 from lakehouse.lib.churn.scoring import score
 from lakehouse.lib.churn.training import NotBetterThanBaseline, train
-from lakehouse.lib.config import Churn, Settings
-from lakehouse.lib.generator.clock import utc
-from lakehouse.lib.generator.lifetimes import draw_lifetimes
-from lakehouse.lib.generator.run import Run
+from lakehouse.lib.config import Settings
+from lakehouse.lib.loopback import free_port
 
-from ..gold.conftest import SILVER_SCHEMAS, frame
-
-WINDOW_START = date(2024, 5, 1)
-DAYS = 120
-CUSTOMERS = 2000
-COUNTRIES = ("US", "DE", "FR", "GB")
-SCORES = "gold.customer_scores"
-
-
-def timeline(seed: int = 11) -> dict[str, list[dict]]:
-    """Silver rows of the ``DAYS`` of a shop's history before ``WINDOW_START``, as the generator draws them."""
-    run = Run(seed, WINDOW_START, days=1, history_days=DAYS)
-    rng = random.Random(seed)
-    rows: dict[str, list[dict]] = {"customers": [], "orders": [], "order_items": []}
-    for number, lifetime in enumerate(draw_lifetimes(run, CUSTOMERS), start=1):
-        customer = f"C{number:05d}"
-        rows["customers"].append({"customer_id": customer, "customer_key": f"K{number:05d}",
-                                  "country": rng.choice(COUNTRIES), "is_current": True,
-                                  "signup_ts": f"{utc(lifetime.signup_ms):%Y-%m-%d %H:%M:%S}"})
-        for ms in lifetime.order_times(rng, run.start_ms):
-            moment = f"{utc(ms):%Y-%m-%d %H:%M:%S}"
-            order = f"O{number:05d}-{ms}"
-            rows["orders"].append({"order_id": order, "customer_id": customer, "status": "paid", "currency": "USD",
-                                   "order_ts": moment, "updated_at": moment, "order_date": moment[:10]})
-            rows["order_items"].append({"order_id": order, "line_no": 1, "quantity": 1,
-                                        "net_amount": f"{rng.uniform(10, 60):.2f}"})
-    return rows
-
-
-@pytest.fixture(scope="module")
-def shop(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """Settings on a root of its own holding the timeline's silver tables and their feature snapshots."""
-    root = tmp_path_factory.mktemp("churn") / "lakehouse"
-    shop = settings.model_copy(update={
-        "paths": settings.paths.model_copy(update={"lakehouse": str(root)}),
-        "churn": Churn(horizon_days=30),
-    })
-    silver = {name: frame(spark, SILVER_SCHEMAS[name], rows) for name, rows in timeline().items()}
-    empty = {name: frame(spark, SILVER_SCHEMAS[name], []) for name in ("fx_rates", "reviews", "clickstream")}
-    history = customer_features_history(silver["customers"], silver["order_items"], silver["orders"],
-                                        empty["fx_rates"], empty["clickstream"], empty["reviews"])
-    current = customer_features(silver["customers"], silver["order_items"], silver["orders"], empty["fx_rates"],
-                                empty["clickstream"], empty["reviews"])
-    tables = {"gold.customer_features_history": history, "gold.customer_features": current,
-              "silver.customers": silver["customers"], "silver.orders": silver["orders"]}
-    for name, table in tables.items():
-        table.write.format("delta").save(shop.table_path(name))
-    yield shop
-    spark.sql(f"DROP TABLE IF EXISTS {SCORES}")  # scoring registered it in the test run's one catalog
-
+from .conftest import CUSTOMERS, SCORES
 
 def test_training_logs_everything_beats_the_baseline_and_registers_the_first_champion(spark: SparkSession,
                                                                                      shop: Settings) -> None:
@@ -232,9 +170,7 @@ def page_text(url: str, profile: Path) -> str:
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_the_mlflow_ui_shows_the_runs_and_which_version_is_champion(shop: Settings, tmp_path: Path) -> None:
     """``make mlflow-ui``'s server over the training tests' store, read by a browser as a person would."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with (tmp_path / "ui.log").open("w") as log:
         server = subprocess.Popen([sys.executable, "-m", "mlflow", "ui", "--backend-store-uri",
                                    shop.mlflow_tracking_uri, "--host", "127.0.0.1", "--port", str(port),

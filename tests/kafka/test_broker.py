@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from lakehouse.lib import kafka_broker
+from lakehouse.lib import kafka_broker, loopback
 from lakehouse.lib.config import ConfigError
 
 
 def test_a_broker_serves_until_stopped_and_leaves_no_process(tmp_path: Path) -> None:
-    port = kafka_broker.free_port()
+    port = loopback.free_port()
     started = kafka_broker.start(tmp_path / "kafka", port)
     assert started.bootstrap == f"127.0.0.1:{port}"
     assert kafka_broker.find(tmp_path / "kafka") == started
