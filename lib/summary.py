@@ -119,7 +119,7 @@ def print_replayed(console: Console, replayed: Replayed) -> None:
 def print_trained(console: Console, trained: Trained) -> None:
     table = _table(f"Churn model on the holdout (as of {trained.holdout_date}, "
                    f"{trained.rows['holdout']:,} customers, {trained.churn_rate:.1%} churned)",
-                   "model", "ROC AUC", "PR AUC", "log loss", "Brier")
+                   "model", *METRICS.values())
     for name, scores in (("Keras", trained.model), ("baseline (logistic regression)", trained.baseline)):
         table.add_row(name, *(f"{scores[metric]:.3f}" for metric in METRICS))
     console.print(table)
@@ -244,8 +244,7 @@ def churn_table(story: Story) -> StoryTable:
             for name, scores in ((f"{champion.model_name} version {champion.version} (champion)", champion.model),
                                  ("baseline (logistic regression)", champion.baseline))]
     return StoryTable(
-        f"Churn model on the holdout (as of {champion.holdout_date})", ("model", "ROC AUC", "PR AUC", "log loss",
-                                                                         "Brier"), rows,
+        f"Churn model on the holdout (as of {champion.holdout_date})", ("model", *METRICS.values()), rows,
         note=f"{number(champion.customers_scored)} customers scored by version {champion.version} in "
              f"gold.customer_scores. MLflow UI: `make mlflow-ui`, then {MLFLOW_UI}/#/models/{champion.model_name} "
              f"for the versions and their aliases, Experiments > {champion.model_name} to compare runs "

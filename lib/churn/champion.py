@@ -13,12 +13,11 @@ from mlflow import MlflowClient
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.lib.churn import METRICS
+from lakehouse.lib.churn import METRICS, SCORES_TABLE
 from lakehouse.lib.churn.promotion import champion_version
 from lakehouse.lib.config import Settings
 from lakehouse.lib.story import table_if_built
 
-SCORES_TABLE = "gold.customer_scores"
 SQLITE = "sqlite:///"
 
 

@@ -26,11 +26,10 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, IntegerType, StringType, StructField, StructType, TimestampType
 
 from lakehouse.lib import catalog
-from lakehouse.lib.churn import model, promotion
+from lakehouse.lib.churn import SCORES_TABLE, model, promotion
 from lakehouse.lib.config import ConfigError, Settings
 
 FEATURES_TABLE = "gold.customer_features"
-SCORES_TABLE = "gold.customer_scores"
 SCHEMA = StructType([
     StructField("customer_key", StringType()),
     StructField("churn_probability", DoubleType()),
