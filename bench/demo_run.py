@@ -32,8 +32,8 @@ def described(seconds: float, output: str) -> str:
     if not found:
         return f"{seconds:.0f} s for the whole `make demo`; its run step printed no time and memory line"
     run_seconds, peak_gb, jvm_mb, python_mb = found.groups()
-    return (f"{seconds:.0f} s for the whole `make demo` (generate, run, summary); run step {run_seconds} s, "
-            f"peak memory {peak_gb} GB (JVM {jvm_mb} MB + Python {python_mb} MB)")
+    return (f"{seconds:.0f} s for the whole `make demo` (generate, run, train, score, graph, summary); run step "
+            f"{run_seconds} s, peak memory {peak_gb} GB (JVM {jvm_mb} MB + Python {python_mb} MB)")
 
 
 def measure(folder: Path) -> Reading:
