@@ -412,7 +412,7 @@ app.add_typer(dq, name="dq")
 def dq_docs(env: str = ENV) -> None:
     """Build GX Data Docs: each silver table's rules validated on its bronze input, its key on the table."""
     from lakehouse.lib import session
-    from lakehouse.lib.expectations import build_docs, project_folder
+    from lakehouse.lib.quality.expectations import build_docs, project_folder
 
     settings = load(env)
     project_folder(settings)  # a report folder on S3 stops here, before Spark starts
@@ -475,7 +475,7 @@ def quarantine_pipeline(env: str) -> Pipeline:
 @quarantine_app.command("summary")
 def quarantine_summary(env: str = ENV) -> None:
     """Rows held and replayed, by table, rule and the day they were quarantined."""
-    from lakehouse.lib import quarantine
+    from lakehouse.lib.quality import quarantine
     from lakehouse.lib.summary import print_quarantine_summary
 
     print_quarantine_summary(console, quarantine.summary(quarantine_pipeline(env)).toPandas())
@@ -486,7 +486,7 @@ def quarantine_show(table: str = QUARANTINED, rule: str = RULE,
                     limit: int = typer.Option(20, "--limit", min=1, help="Rows to show, newest first"),
                     env: str = ENV) -> None:
     """Held rows of one table: the rules they failed, when, and the text they arrived with."""
-    from lakehouse.lib import quarantine
+    from lakehouse.lib.quality import quarantine
     from lakehouse.lib.summary import print_held_rows
 
     checked = quarantine.checked_table(table)
@@ -497,7 +497,7 @@ def quarantine_show(table: str = QUARANTINED, rule: str = RULE,
 @quarantine_app.command("replay")
 def quarantine_replay(table: str = QUARANTINED, rule: str = RULE, env: str = ENV) -> None:
     """Re-check held rows against the current rules; promote the ones that pass into silver, exactly once."""
-    from lakehouse.lib import quarantine
+    from lakehouse.lib.quality import quarantine
     from lakehouse.lib.summary import print_replayed
 
     checked = quarantine.checked_table(table)

@@ -27,7 +27,7 @@ from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_qu
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
-# NULL on every quarantined row until a replay claims (``replay_id``) and promotes it (lib/quarantine.py).
+# NULL on every quarantined row until a replay claims (``replay_id``) and promotes it (lib/quality/quarantine.py).
 REPLAY_COLUMNS = {"replay_id": "bigint", "replayed_at": "timestamp", "replayed_by": "string"}
 # Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
 NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES)

@@ -17,7 +17,7 @@ from lakehouse.lib.churn import METRICS
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.maintenance import Maintained
-from lakehouse.lib.quarantine import SHOWN, Replayed
+from lakehouse.lib.quality.quarantine import SHOWN, Replayed
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, RECENT_DAYS, TOP_PEAKS, TOP_QUERIES, Story

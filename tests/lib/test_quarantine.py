@@ -10,7 +10,8 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.lib import catalog, quarantine, registry
+from lakehouse.lib import catalog, registry
+from lakehouse.lib.quality import quarantine
 from lakehouse.lib.config import ConfigError, Quality, Settings
 from lakehouse.lib.registry import Table
 from lakehouse.lib.rules import matches

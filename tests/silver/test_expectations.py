@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import catalog, registry, runlog
 from lakehouse.lib.config import Settings
-from lakehouse.lib.expectations import build_docs, quiet, suite, unexpected_counts, validate
+from lakehouse.lib.quality.expectations import build_docs, quiet, suite, unexpected_counts, validate
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
 
 from .test_rule_cases import NOT_CSV, NOT_JSON, TABLES, Bronze, Variant, bronze_row

@@ -1,0 +1,1 @@
+"""Data quality beyond the row split: Great Expectations suites and Data Docs, and the quarantine lifecycle."""
