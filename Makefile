@@ -71,9 +71,10 @@ mlflow-ui: setup ## The MLflow UI on http://127.0.0.1:5000 over the local tracki
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)
 
-demo: setup ## Generate data, run the pipeline, train and score the churn model, draw the table graph, print the summary
+demo: setup ## Generate data, run the pipeline, build the Data Docs, train and score the churn model, draw the graph, print the summary
 	$(BIN)/lakehouse generate --env $(ENV)
 	$(BIN)/lakehouse run all --mode batch --env $(ENV)
+	$(BIN)/lakehouse dq docs --env $(ENV)
 	$(BIN)/lakehouse train --env $(ENV)
 	$(BIN)/lakehouse score --env $(ENV)
 	$(BIN)/lakehouse graph --env $(ENV)

@@ -412,7 +412,8 @@ app.add_typer(dq, name="dq")
 def dq_docs(env: str = ENV) -> None:
     """Build GX Data Docs: each silver table's rules validated on its bronze input, its key on the table."""
     from lakehouse.lib import session
-    from lakehouse.lib.quality.expectations import build_docs, project_folder
+    from lakehouse.lib.quality import project_folder
+    from lakehouse.lib.quality.expectations import build_docs
 
     settings = load(env)
     project_folder(settings)  # a report folder on S3 stops here, before Spark starts

@@ -17,6 +17,7 @@ from lakehouse.lib.churn import METRICS
 from lakehouse.lib.config import Settings
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.maintenance import Maintained
+from lakehouse.lib.quality import docs_index
 from lakehouse.lib.quality.quarantine import SHOWN, Replayed
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
@@ -265,10 +266,12 @@ def last_run_line(story: Story) -> str:
 
 
 def whereabouts(settings: Settings) -> list[str]:
+    docs = docs_index(settings)
     return [f"Landing zone: {settings.paths.landing}",
             f"Tables: {settings.paths.lakehouse}/<layer>/<table>",
             f"Catalog: {settings.catalog_path or 'the metastore in spark.conf'} "
-            f"(spark.sql(\"SELECT * FROM gold.daily_sales\"))"]
+            f"(spark.sql(\"SELECT * FROM gold.daily_sales\"))",
+            f"Data Docs: {docs.as_uri()}" if docs else "Data Docs: not built yet (lakehouse dq docs)"]
 
 
 def print_story(console: Console, story: Story, settings: Settings) -> None:

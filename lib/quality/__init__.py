@@ -1,1 +1,27 @@
-"""Data quality beyond the row split: Great Expectations suites and Data Docs, and the quarantine lifecycle."""
+"""Data quality beyond the row split: Great Expectations suites and Data Docs, and the quarantine lifecycle.
+
+Where the Data Docs are is said here, without importing Great Expectations (seconds to load),
+so that the summary can point at them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lakehouse.lib.config import ConfigError, Settings
+
+DOCS_INDEX = Path("gx", "uncommitted", "data_docs", "local_site", "index.html")  # GX's file project layout
+
+
+def project_folder(settings: Settings) -> Path:
+    """The GX file project: suites, validation results and the Data Docs site, under ``<paths.report>/dq``."""
+    if "://" in settings.paths.report:
+        raise ConfigError(f"paths.report: Data Docs are local files, not {settings.paths.report}")
+    return Path(settings.paths.report) / "dq"
+
+
+def docs_index(settings: Settings) -> Path | None:
+    """The Data Docs' front page once ``lakehouse dq docs`` has built it; None before, or off a local report."""
+    if "://" in settings.paths.report:
+        return None
+    index = project_folder(settings) / DOCS_INDEX
+    return index if index.is_file() else None

@@ -31,7 +31,8 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse.lib import catalog, registry, runlog
-from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.config import Settings
+from lakehouse.lib.quality import project_folder
 from lakehouse.lib.registry import Table
 from lakehouse.lib.rules import Rule
 from lakehouse.lib.writes import History
@@ -133,12 +134,6 @@ class Docs:
     validated: tuple[str, ...]  # suites validated: a table's rules on its input, its stored checks on it
     not_built: tuple[str, ...]  # suites whose table or input is not built yet: shown, not validated
     recorded: int  # stored checks' results appended to ops.dq_results
-
-
-def project_folder(settings: Settings) -> Path:
-    if "://" in settings.paths.report:
-        raise ConfigError(f"paths.report: Data Docs are local files, not {settings.paths.report}")
-    return Path(settings.paths.report) / "dq"
 
 
 def build_docs(spark: SparkSession, settings: Settings, run_id: str) -> Docs:

@@ -31,6 +31,7 @@ from lakehouse.lib.churn.training import NotBetterThanBaseline, train
 from lakehouse.lib.config import Settings
 from lakehouse.lib.loopback import free_port
 
+from ..browser import page_text
 from .conftest import CUSTOMERS, SCORES
 
 def test_training_logs_everything_beats_the_baseline_and_registers_the_first_champion(spark: SparkSession,
@@ -157,14 +158,6 @@ def test_scoring_writes_one_row_per_customer_and_version_and_a_second_time_repla
     both = spark.read.format("delta").load(shop.table_path(SCORES))
     assert {r.model_version: r["count"] for r in both.groupBy("model_version").count().collect()} == {
         champion: CUSTOMERS, 1: CUSTOMERS}
-
-
-def page_text(url: str, profile: Path) -> str:
-    """What headless Chromium shows at ``url`` once the MLflow UI's scripts have run, as plain text."""
-    shown = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
-                            "--virtual-time-budget=20000", "--dump-dom", url],
-                           capture_output=True, text=True, timeout=120)
-    return " ".join(re.sub(r"<[^>]+>", " ", shown.stdout).replace("&nbsp;", " ").split())
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from lakehouse.lib import story
 from lakehouse.lib.churn.champion import Champion
 from lakehouse.lib.config import Settings
 from lakehouse.lib.report import write_report
-from lakehouse.lib.summary import print_story
+from lakehouse.lib.summary import print_story, whereabouts
 
 DAY_1, DAY_2 = date(2026, 11, 20), date(2026, 11, 21)
 DAILY_SALES = "date date, country string, category string, revenue_usd decimal(18,2)"
@@ -187,3 +188,14 @@ def test_the_summary_shows_the_champion_beside_the_baseline_and_where_to_look(se
     assert re.search(r"baseline \(logistic regression\)\s+│\s+0\.791 │", text)
     assert "1,999 customers scored by version 3" in text
     assert "http://127.0.0.1:5000/#/models/churn" in text
+
+
+def test_the_summary_points_at_the_data_docs_once_built(settings: Settings, tmp_path: Path) -> None:
+    local = settings.model_copy(update={"paths": settings.paths.model_copy(update={"report": str(tmp_path)})})
+    assert "Data Docs: not built yet (lakehouse dq docs)" in whereabouts(local)
+    index = tmp_path / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    index.parent.mkdir(parents=True)
+    index.write_text("<html></html>")
+    assert f"Data Docs: {index.as_uri()}" in whereabouts(local)
+    on_s3 = settings.model_copy(update={"paths": settings.paths.model_copy(update={"report": "s3://bucket/report"})})
+    assert "Data Docs: not built yet (lakehouse dq docs)" in whereabouts(on_s3)

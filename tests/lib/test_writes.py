@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
 from lakehouse.lib.writes import (APPLIED, OUTCOME, UNCHANGED, Append, ApplyChanges, History, InsertNew, Target, Write,

@@ -12,7 +12,7 @@ from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
 METADATA = "_rescued string, _parse_error string, _raw string, _origin string, _ingested_at timestamp"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def bronze(spark: SparkSession):
     def build(fields: Sequence[str], rows: Sequence[dict]) -> DataFrame:
         schema = ", ".join(f"`{name}` string" for name in fields) + ", " + METADATA

@@ -7,6 +7,7 @@ hand-written cases, and two tables also have a small batch counted by hand here.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -20,9 +21,10 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import catalog, registry, runlog
 from lakehouse.lib.config import Settings
-from lakehouse.lib.quality.expectations import build_docs, quiet, suite, unexpected_counts, validate
+from lakehouse.lib.quality.expectations import Docs, build_docs, quiet, suite, unexpected_counts, validate
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
 
+from ..browser import page_text
 from .test_rule_cases import NOT_CSV, NOT_JSON, TABLES, Bronze, Variant, bronze_row
 
 
@@ -90,10 +92,13 @@ def test_fx_rates_counted_by_hand(context, bronze: Bronze) -> None:
     assert counts == split_counts("silver.fx_rates", out)
 
 
-def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession, settings: Settings,
-                                                           bronze: Bronze, tmp_path: Path) -> None:
-    """A tiny root with bronze.reviews, and a silver.reviews holding a review twice and one without its id."""
-    paths = {name: str(tmp_path / name) for name in ("landing", "lakehouse", "report", "logs")}
+@pytest.fixture(scope="module")
+def tiny_docs(spark: SparkSession, settings: Settings, bronze: Bronze,
+              tmp_path_factory: pytest.TempPathFactory) -> tuple[Docs, Settings]:
+    """Data Docs of a tiny root with bronze.reviews, and a silver.reviews holding a review twice and one without
+    its id."""
+    root = tmp_path_factory.mktemp("docs")
+    paths = {name: str(root / name) for name in ("landing", "lakehouse", "report", "logs")}
     tiny = settings.model_copy(update={"paths": settings.paths.model_copy(update=paths)})
     table = TABLES["silver.reviews"]
     rows = bronze(table.bronze_fields, [bronze_row(table, variant) for variant in ({}, {"rating": "6"})])
@@ -101,14 +106,17 @@ def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession, 
     stored = spark.createDataFrame([("R1", 4), ("R1", 5), ("R2", 3), (None, 2), ("R3", 1)],
                                    "review_id string, rating int")
     stored.write.format("delta").save(tiny.table_path("silver.reviews"))
-
     try:
-        docs = build_docs(spark, tiny, "docs-test")
+        return build_docs(spark, tiny, "docs-test"), tiny
     finally:  # the session's one catalog: point ops.dq_results back at the test run's own root
         catalog._ensured.discard((spark.sparkContext.applicationId, settings.table_path(runlog.DQ_RESULTS)))
         catalog.ensure(spark, settings, runlog.DQ_RESULTS, runlog.DQ_SCHEMA)
 
-    site = tmp_path / "report" / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession,
+                                                           tiny_docs: tuple[Docs, Settings]) -> None:
+    docs, tiny = tiny_docs
+    site = Path(tiny.paths.report) / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert docs.index == site / "index.html"
     page = docs.index.read_text()
     listed = set(re.findall(r"'expectation_suite_name': '(silver\.[a-z_]+(?:\.stored)?)'", page))
@@ -124,6 +132,23 @@ def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession, 
         ("silver.reviews", "key_is_unique", "warn", 5, 2),  # R1 twice; a missing id is no duplicate
         ("silver.reviews", "review_id_is_not_null", "warn", 5, 1)}
     assert docs.recorded == 2
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_a_browser_shows_every_silver_suite_and_a_rules_result(tiny_docs: tuple[Docs, Settings],
+                                                                tmp_path: Path) -> None:
+    """The Data Docs as a person sees them, offline: each silver suite's page names the suite and its rules;
+    reviews' result page shows the rule the bronze row rated 6 broke. (The front page lists the suites with
+    scripts from public CDNs, so offline its list is empty; the suite pages are plain HTML.)"""
+    docs, _ = tiny_docs
+    for name in TABLES:
+        shown = page_text((docs.index.parent / "expectations" / "silver" / f"{name.split('.')[1]}.html").as_uri(),
+                          tmp_path / "browser")
+        assert f"Expectation Suite Name {name}" in shown
+        assert all(f"{rule.name} (" in shown for rule in registry.get(name).rules), f"{name}: a rule is missing"
+    result = next(docs.index.parent.glob("validations/silver/reviews/*/*/*.html"))
+    shown = page_text(result.as_uri(), tmp_path / "browser")
+    assert "Expectation Suite: silver.reviews" in shown and "rating_between_1_and_5" in shown
 
 
 def test_the_dq_command_offers_docs() -> None:
