@@ -1,4 +1,4 @@
-"""Figure 5: training the churn model end to end vs fitting the same model on rows already in memory.
+"""Figure 6: training the churn model end to end vs fitting the same model on rows already in memory.
 
 The lakehouse for it is built once from a data set with the shop's history: every table
 ``gold.customer_features_history`` reads, and that table. The candidate is ``lakehouse

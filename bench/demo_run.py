@@ -1,4 +1,4 @@
-"""Figure 6b: the whole ``make demo``, its time and the run step's peak memory (only with BENCH_DEMO=1).
+"""Figure 7b: the whole ``make demo``, its time and the run step's peak memory (only with BENCH_DEMO=1).
 
 The demo runs in a subprocess on its own folders: a copy of ``conf/local.yaml`` with every
 path (landing, lakehouse, catalog, report) under the bench folder, passed as ``ENV`` (the

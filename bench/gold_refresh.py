@@ -1,4 +1,4 @@
-"""Figure 4: gold refreshed incrementally after a 1% change vs gold rebuilt whole.
+"""Figure 5: gold refreshed incrementally after a 1% change vs gold rebuilt whole.
 
 Everything is built once. Then, before each pair, a fresh 1% change lands (see
 ``landed_change``) and bronze and silver take it in. The lakehouse is copied: the

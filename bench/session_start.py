@@ -1,4 +1,4 @@
-"""Figure 6a: how long a fresh Python process takes to get a SparkSession with Delta and the catalog."""
+"""Figure 7a: how long a fresh Python process takes to get a SparkSession with Delta and the catalog."""
 from __future__ import annotations
 
 import statistics

@@ -110,4 +110,5 @@ def point_catalog_at(spark: SparkSession, settings: config.Settings, tables: Ite
         pipeline.prepare(table)
     catalog.ensure(spark, settings, runlog.RUNS, runlog.RUNS_SCHEMA)
     catalog.ensure(spark, settings, runlog.DQ_RESULTS, runlog.DQ_SCHEMA)
+    catalog.ensure(spark, settings, runlog.SUITE_VERSIONS, runlog.SUITE_VERSIONS_SCHEMA)
     catalog._ensured.clear()

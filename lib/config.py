@@ -69,7 +69,8 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class Quality(Strict):
-    """How much of a checked micro-batch may be held back before the run warns, or stops unwritten."""
+    """How much of a checked micro-batch may be held back before the run warns, or stops unwritten; how old a
+    table's newest row may be; how often a stream validates its tables' checks."""
 
     max_quarantine_ratio: Share = Field(0.05, description="Share of a micro-batch's rows quarantined above which "
                                                           "on_quarantine_ratio acts")
@@ -78,8 +79,20 @@ class Quality(Strict):
     on_quarantine_ratio: Literal["warn", "fail"] = Field(
         "warn", description="warn: the batch is written and the run warns; fail: it stops before writing")
 
+    max_age_hours: float = Field(48, gt=0, description="Age of a table's newest row (its Fresh check) above which "
+                                                       "the check is broken")
+    max_age_hours_by_table: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="The same age for single tables (silver.fx_rates: 72)")
+    validate_tables: bool = Field(True, description="Validate each silver and gold table's checks after its run, in "
+                                                    "the background (docs/quality.md)")
+    check_every_batches: int = Field(10, ge=1, description="In stream mode, a table's checks are validated in the "
+                                                           "background after every this many micro-batches")
+
     def max_quarantine_share(self, table: str) -> float:
         return self.max_quarantine_ratio_by_table.get(table, self.max_quarantine_ratio)
+
+    def max_age(self, table: str) -> float:
+        return self.max_age_hours_by_table.get(table, self.max_age_hours)
 
 
 class Retention(Strict):

@@ -1,4 +1,4 @@
-"""Every table declared once: what it reads, its key, rules and write, and one pure transformation.
+"""Every table declared once: what it reads, its key, rules, checks and write, and one pure transformation.
 
 A layer module declares its table with ``@table(...)`` on a plain function; the
 decorator registers the declaration and hands the function back unchanged, so it
@@ -14,8 +14,10 @@ from typing import Callable, Mapping, Sequence
 from pyspark.sql import DataFrame
 
 from lakehouse.lib.incremental import ByKey
+from lakehouse.lib.quality import suite_version
+from lakehouse.lib.quality.checks import Check, KeyUnique, NullShare
 from lakehouse.lib.rules import Rule
-from lakehouse.lib.writes import Append, Write
+from lakehouse.lib.writes import Append, History, Write
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -40,6 +42,7 @@ class Table:
     write: Write = field(default_factory=Append)
     pseudonyms: Mapping[str, str] = field(default_factory=dict)
     refresh: ByKey | None = None
+    checks: tuple[Check, ...] = ()
 
     @property
     def layer(self) -> str:
@@ -62,6 +65,23 @@ class Table:
         return (self.source,) if isinstance(self.source, str) else self.source
 
     @property
+    def rules_version(self) -> str:
+        """The version of the rules that judge this table's rows, recorded with each quarantined row and result."""
+        return suite_version(self.rules)
+
+    @property
+    def stored_key(self) -> tuple[str, ...]:
+        """The key of the stored table: a type-2 history holds one row per key and version."""
+        return (*self.key, "valid_from") if self.key and isinstance(self.write, History) else self.key
+
+    @property
+    def table_checks(self) -> tuple[Check, ...]:
+        """What the stored table must hold after a run: its key unique and never NULL, then the declared checks."""
+        key = self.stored_key
+        from_key = (KeyUnique(columns=key), *(NullShare(column=column) for column in key)) if key else ()
+        return (*from_key, *self.checks)
+
+    @property
     def is_stream(self) -> bool:
         """Landing folders and single tables are read as streams; several inputs are rebuilt together."""
         return not isinstance(self.source, tuple)
@@ -79,12 +99,14 @@ def table(
     write: Write | None = None,
     pseudonyms: Mapping[str, str] | None = None,
     refresh: ByKey | None = None,
+    checks: Sequence[Check] = (),
 ) -> Callable[[Transform], Transform]:
     """Declare ``name`` (``layer.table``) as built by the decorated function.
 
     ``source`` is a landing folder, one table read as a stream, or several tables whose
     current contents the function receives as arguments, in that order. Such a table is
     rebuilt whole, or, with ``refresh``, only where what changed upstream touches it.
+    ``checks`` are what the stored table must hold after each run, besides its key's.
     """
 
     def declare(transform: Transform) -> Transform:
@@ -99,6 +121,7 @@ def table(
             write=write or Append(),
             pseudonyms=dict(pseudonyms or {}),
             refresh=refresh,
+            checks=tuple(checks),
         )
         return transform
 
@@ -122,6 +145,11 @@ def get(name: str) -> Table:
 def checked_tables() -> list[Table]:
     """The silver tables that declare rules: the ones with a quarantine and a suite."""
     return [table for table in select("silver") if table.rules]
+
+
+def validated_tables() -> list[Table]:
+    """The silver and gold tables with table-level checks: a key, or declared ones."""
+    return [table for table in select("all") if table.layer != "bronze" and table.table_checks]
 
 
 def select(selection: str = "all", upstream: bool = False) -> list[Table]:

@@ -1,4 +1,5 @@
-"""The run log: ``ops.runs`` (one row per table per run) and ``ops.dq_results`` (per run and rule)."""
+"""The run log: ``ops.runs`` (one row per table per run), ``ops.dq_results`` (per run and rule or check) and
+``ops.suite_versions`` (what each version of a suite judged by)."""
 from __future__ import annotations
 
 import time
@@ -6,18 +7,22 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, NamedTuple, Sequence
 
 from pyspark.sql import SparkSession
-from pyspark.sql.types import (DoubleType, LongType, MapType, StringType, StructField, StructType,
+from pyspark.sql import functions as F
+from pyspark.sql.types import (BooleanType, DoubleType, LongType, MapType, StringType, StructField, StructType,
                                TimestampType)
 
 from lakehouse.lib import catalog
 from lakehouse.lib.config import Settings
+from lakehouse.lib.quality import suite_version
+from lakehouse.lib.quality.checks import Check
 from lakehouse.lib.rules import Rule
 
 RUNS = "ops.runs"
 DQ_RESULTS = "ops.dq_results"
+SUITE_VERSIONS = "ops.suite_versions"
 # Where a table's time goes: creating or checking its tables in the catalog, reading and checking
 # its input (rules counted), planning its write (and counting outcomes), writing both sides.
 # What a run's time holds besides these is "other": starting the query, offsets, the checkpoint.
@@ -49,6 +54,36 @@ DQ_SCHEMA = StructType([
     StructField("rows_checked", LongType(), False),
     StructField("rows_failed", LongType(), False),
     StructField("recorded_at", TimestampType(), False),
+    # Added later, so NULL on older rows: the version of the suite that judged (``ops.suite_versions``), whether
+    # the rule or check held, and, for a check of a whole table, what it found (``2,492 rows``, ``3.93``).
+    StructField("suite_version", StringType(), True),
+    StructField("passed", BooleanType(), True),
+    StructField("observed", StringType(), True),
+])
+
+
+class DqResult(NamedTuple):
+    """One row of ``ops.dq_results``, its fields in ``DQ_SCHEMA``'s order."""
+
+    run_id: str
+    table: str
+    rule: str
+    action: str
+    rows_checked: int
+    rows_failed: int
+    recorded_at: datetime
+    suite_version: str | None
+    passed: bool | None
+    observed: str | None
+
+
+SUITE_VERSIONS_SCHEMA = StructType([
+    StructField("suite", StringType(), False),
+    StructField("version", StringType(), False),
+    StructField("rule", StringType(), False),
+    StructField("action", StringType(), False),
+    StructField("declaration", StringType(), False),  # a rule's SQL condition, a check as declared
+    StructField("recorded_at", TimestampType(), False),
 ])
 
 
@@ -76,6 +111,8 @@ class TableRun:
     finished_at: datetime | None = None
     phase_seconds: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)  # said to the user; ``ops.dq_results`` has the figures
+    checks_held: int = 0  # the table's checks validated after a batch run, and how many of them held
+    checks_validated: int = 0
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -85,6 +122,10 @@ class TableRun:
             yield
         finally:
             self.phase_seconds[phase] += time.perf_counter() - started
+
+    @property
+    def rules_version(self) -> str | None:
+        return suite_version(self.rules) if self.rules else None
 
     @property
     def seconds(self) -> float:
@@ -124,12 +165,37 @@ def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) ->
             for run in runs]
     runs_path = catalog.ensure(spark, settings, RUNS, RUNS_SCHEMA)
     spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(runs_path)
-    results = [(run.run_id, run.table, rule.name, rule.action, run.rows_read, run.failures.get(rule.name, 0),
-                run.finished_at or now())
+    results = [DqResult(run.run_id, run.table, rule.name, rule.action, run.rows_read,
+                        run.failures.get(rule.name, 0), run.finished_at or now(), run.rules_version,
+                        run.failures.get(rule.name, 0) == 0, None)
                for run in runs for rule in run.rules]
-    results += [(run.run_id, run.table, QUARANTINE_SHARE, settings.quality.on_quarantine_ratio, run.rows_read,
-                 run.rows_quarantined, run.finished_at or now())
+    results += [DqResult(run.run_id, run.table, QUARANTINE_SHARE, settings.quality.on_quarantine_ratio,
+                         run.rows_read, run.rows_quarantined, run.finished_at or now(), None,
+                         run.rows_quarantined <= settings.quality.max_quarantine_share(run.table) * run.rows_read,
+                         None)
                 for run in runs if run.rules]
+    record_results(spark, settings, results)
+    record_suites(spark, settings, {run.table: (run.rules_version, run.rules) for run in runs if run.rules})
+
+
+def record_results(spark: SparkSession, settings: Settings, results: Sequence[DqResult]) -> None:
     if results:
         dq_path = catalog.ensure(spark, settings, DQ_RESULTS, DQ_SCHEMA)
         spark.createDataFrame(results, DQ_SCHEMA).write.format("delta").mode("append").save(dq_path)
+
+
+def record_suites(spark: SparkSession, settings: Settings,
+                  suites: Mapping[str, tuple[str, Sequence[Rule | Check]]]) -> None:
+    """Suite -> (version, what it judges by): the versions ``ops.suite_versions`` has not seen yet, a row per rule
+    or check, so that a version on a quarantined row or a result can be read back as the rules it stood for."""
+    if not suites:
+        return
+    path = catalog.ensure(spark, settings, SUITE_VERSIONS, SUITE_VERSIONS_SCHEMA)
+    known = {(row.suite, row.version) for row in spark.read.format("delta").load(path)
+             .where(F.col("suite").isin(list(suites))).select("suite", "version").distinct().collect()}
+    rows = [(suite, version, declared.name, declared.action,
+             declared.holds if isinstance(declared, Rule) else repr(declared), now())
+            for suite, (version, declarations) in suites.items() if (suite, version) not in known
+            for declared in declarations]
+    if rows:
+        spark.createDataFrame(rows, SUITE_VERSIONS_SCHEMA).write.format("delta").mode("append").save(path)

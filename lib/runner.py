@@ -22,7 +22,9 @@ from lakehouse.lib import catalog, incremental, landing, runlog
 from lakehouse.lib.config import ConfigError, Mode, Settings
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
-from lakehouse.lib.registry import Landing, Table, checked_tables, get
+from lakehouse.lib.quality.checks import Fresh
+from lakehouse.lib.quality.validator import Validated, Validator
+from lakehouse.lib.registry import Landing, Table, checked_tables, get, validated_tables
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_quarantined, with_results
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
@@ -43,11 +45,17 @@ class Pipeline:
         self.full_refresh = full_refresh
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
+        self.validator = Validator(spark, settings, run_id)
         checked = {table.name for table in checked_tables()}
         unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
         if unknown:
             raise ConfigError(f"quality.max_quarantine_ratio_by_table names {', '.join(unknown)}, "
                               f"not a silver table with rules: {', '.join(sorted(checked))}")
+        fresh = {table.name for table in validated_tables() if any(isinstance(c, Fresh) for c in table.checks)}
+        unknown = sorted(set(settings.quality.max_age_hours_by_table) - fresh)
+        if unknown:
+            raise ConfigError(f"quality.max_age_hours_by_table names {', '.join(unknown)}, "
+                              f"not a table with a Fresh check: {', '.join(sorted(fresh))}")
 
     # --- shapes, derived from the declarations without reading data -----------------------------
 
@@ -65,12 +73,14 @@ class Pipeline:
         stored = checked.drop(*NOT_STORED) if table.rules else checked
         return pseudonymise(stored, table.pseudonyms, self.pseudonym_key(table))
 
-    def quarantine_rows(self, checked: DataFrame) -> DataFrame:
-        """Failed rows with the text they arrived with, every failed rule, the run and the time."""
+    def quarantine_rows(self, table: Table, checked: DataFrame) -> DataFrame:
+        """Failed rows with the text they arrived with, every failed rule, the version of the rules that judged
+        them, the run and the time."""
         text = [F.col(f"_text.`{name}`").alias(name) for name in checked.schema["_text"].dataType.names]
         return checked.where(is_quarantined()).select(
             *text, *QUARANTINE_COLUMNS,
             F.col(FAILED_RULES).alias("failed_rules"),
+            F.lit(table.rules_version).alias("rules_version"),
             F.lit(self.run_id).alias("run_id"),
             F.current_timestamp().alias("quarantined_at"),
             *[F.lit(None).cast(kind).alias(name) for name, kind in REPLAY_COLUMNS.items()],
@@ -109,7 +119,7 @@ class Pipeline:
             if missing:
                 raise ValueError(f"{table.name}: a checked table must carry {', '.join(missing)}")
             catalog.ensure(self.spark, self.settings, f"quarantine.{table.short_name}",
-                           self.quarantine_rows(checked).schema)
+                           self.quarantine_rows(table, checked).schema)
 
     # --- running -----------------------------------------------------------------------------------
 
@@ -171,6 +181,7 @@ class Pipeline:
         def process(batch: DataFrame, batch_id: int) -> None:
             target = Target(self.settings.table_path(table.name), table.key, f"{table.name}", batch_id)
             try:
+                self.validator.raise_if_failed(table)
                 if table.rules:
                     self._checked_batch(table, batch, target, run)
                 else:
@@ -182,6 +193,7 @@ class Pipeline:
                 run.finish()
                 runlog.record(batch.sparkSession, self.settings, [run])
                 run.reset()
+                self.validator.every(table, batch_id)
 
         return process
 
@@ -231,7 +243,7 @@ class Pipeline:
             self._check_share(table, account, run)
             with run.timed("write"):
                 if account.quarantined:
-                    append(self.quarantine_rows(checked),
+                    append(self.quarantine_rows(table, checked),
                            self.settings.table_path(f"quarantine.{table.short_name}"),
                            f"{table.name}:quarantine", target.batch_id)
                 table.write.commit(planned, target)
@@ -307,8 +319,11 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                on_done: Callable[[runlog.TableRun], None]) -> None:
     """Start each table once every chosen table it reads is done, ``batch.parallel_tables`` at a time.
 
-    After a failure no further table starts; the running ones finish, every started run is
-    logged, and the first failure is raised.
+    Each finished table's checks are validated in the background while the others run; the
+    tables reading one with a ``fail`` check wait for its validation, and do not start if a
+    ``fail`` check broke. After a failure no further table starts; the running ones finish,
+    every started run is logged, the validations end, and the first failure is raised. Broken
+    ``warn`` checks are said after their tables.
     """
     chosen = {table.name for table, _ in pending}
     finished: set[str] = set()
@@ -317,27 +332,47 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
     limit = pipeline.settings.batch.parallel_tables
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="table") as pool:
         running: dict[Future, tuple[Table, runlog.TableRun]] = {}
+        gates: dict[Future, Table] = {}  # validations of tables with a ``fail`` check: their readers wait for them
         try:
-            while pending or running:
+            while pending or running or gates:
                 ready = [(t, r) for t, r in pending if all(i in finished or i not in chosen for i in t.inputs)]
                 for table, run in ready[:limit - len(running)] if failure is None else []:
                     pending.remove((table, run))
                     started.append(run)
                     running[pool.submit(_run_table, pipeline, table, run)] = (table, run)
-                if not running:
+                if not running and not gates:
                     break
-                completed, _ = wait(running, return_when=FIRST_COMPLETED)
+                completed, _ = wait([*running, *gates], return_when=FIRST_COMPLETED)
                 for future in completed:
+                    if future in gates:
+                        table = gates.pop(future)
+                        broken = future.exception() or Validated(future.result()).failed()
+                        if broken is None:
+                            finished.add(table.name)
+                        elif failure is None:
+                            failure = broken
+                        continue
                     table, run = running.pop(future)
                     if future.exception() is None:
-                        finished.add(table.name)
+                        validation = pipeline.validator.submit(table)
+                        if validation is not None and any(check.action == "fail" for check in table.table_checks):
+                            gates[validation] = table
+                        else:
+                            finished.add(table.name)
                         on_done(run)
                     elif failure is None:
                         failure = future.exception()
         finally:
             runlog.record(pipeline.spark, pipeline.settings, started)
+            validated = pipeline.validator.finish()
     if failure is not None:
         raise failure
+    for run in started:
+        run.checks_held, run.checks_validated = validated.of(run.table)
+        run.warnings += [str(broken) for broken in validated.broken if broken.table == run.table]
+    failed = validated.failed()
+    if failed is not None:
+        raise failed
 
 
 def _run_table(pipeline: Pipeline, table: Table, run: runlog.TableRun) -> None:

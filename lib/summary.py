@@ -52,11 +52,13 @@ def print_generation(console: Console, summary: GenerationSummary, landing: str)
 def print_run(console: Console, runs: Iterable[TableRun]) -> None:
     """Rows per table, then where each table's seconds went (``runlog.PHASES`` and the rest)."""
     runs = list(runs)
-    rows = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "seconds")
+    rows = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "checks held",
+                  "seconds")
     time = _table("Where the time went (seconds)", "table", *PHASES, "other")
     for run in runs:
+        checks = f"{run.checks_held} of {run.checks_validated}" if run.checks_validated else "-"
         rows.add_row(run.table, str(run.batches), f"{run.rows_read:,}", f"{run.rows_written:,}",
-                     f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", f"{run.seconds:.1f}")
+                     f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", checks, f"{run.seconds:.1f}")
         time.add_row(run.table, *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
     console.print(rows)
     console.print(time)
@@ -65,11 +67,12 @@ def print_run(console: Console, runs: Iterable[TableRun]) -> None:
 
 
 def print_tables(console: Console, tables: Iterable[Table]) -> None:
-    table = _table("Declared tables", "table", "reads", "key", "rules", "grain")
+    table = _table("Declared tables", "table", "reads", "key", "rules", "checks", "grain")
     for declared in tables:
         source = (f"landing/{declared.source.folder}" if isinstance(declared.source, Landing)
                   else ", ".join(declared.inputs))
-        table.add_row(declared.name, source, ", ".join(declared.key) or "-", str(len(declared.rules)),
+        checks = str(len(declared.table_checks)) if declared.layer != "bronze" else "-"
+        table.add_row(declared.name, source, ", ".join(declared.key) or "-", str(len(declared.rules)), checks,
                       declared.grain)
     console.print(table)
 
@@ -103,6 +106,7 @@ def print_held_rows(console: Console, title: str, rows: pd.DataFrame) -> None:
         arrived = ", ".join(f"{name}={row[name]}" for name in fields if row[name] is not None) or row["_raw"] or ""
         console.print(Text.assemble((", ".join(row["failed_rules"]), "bold"),
                                     f"  {row['quarantined_at']:%Y-%m-%d %H:%M:%S}  run {row['run_id']}  "
+                                    f"rules {row['rules_version'] or '-'}  "
                                     f"{str(row['_origin']).rsplit('/', 1)[-1]}"))
         console.print(Text(f"  {arrived[:HELD_TEXT_CHARS]}"))
 
@@ -115,6 +119,9 @@ def print_replayed(console: Console, replayed: Replayed) -> None:
     console.print(f"{replayed.table}: replay {replayed.replay_id} promoted {replayed.promoted:,} rows "
                   f"({replayed.applied:,} applied, the rest duplicates or superseded); "
                   f"{replayed.still_held:,} rows stay held.", highlight=False)
+    console.print(f"  held back by rules {', '.join(replayed.judged_by)}, judged now by {replayed.rules_version}: "
+                  + ("; ".join(replayed.changes) or "the same rules as then, so what changed is the data they read"),
+                  highlight=False)
 
 
 def print_trained(console: Console, trained: Trained) -> None:

@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.clickstream import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
+from lakehouse.lib.quality.checks import Fresh, NullShare, References
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import Rule, is_in, matches, record_is_parseable
 from lakehouse.lib.writes import InsertNew
@@ -27,10 +28,15 @@ RULES = (
          f"event_type IS NULL OR event_type NOT IN {PRODUCT_EVENTS} OR product_id IS NOT NULL"),
     Rule("order_id_present_for_purchase", "event_type IS NULL OR event_type <> 'purchase' OR order_id IS NOT NULL"),
 )
+CHECKS = (
+    Fresh(column="event_ts"),
+    NullShare(column="customer_id", at_most=0.6),  # anonymous events: a visitor not signed in
+    References(column="product_id", table="silver.products"),
+)
 
 
-@table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, write=InsertNew(),
-       pseudonyms={"ip": "ip"})
+@table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, checks=CHECKS,
+       write=InsertNew(), pseudonyms={"ip": "ip"})
 def clickstream(bronze: DataFrame) -> DataFrame:
     """One row per website event (event_id), the first delivery kept; times in UTC."""
     events = typed(bronze, FIELDS)

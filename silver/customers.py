@@ -9,6 +9,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.customers import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
+from lakehouse.lib.quality.checks import Fresh
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import matches, record_is_parseable
 from lakehouse.lib.writes import History
@@ -22,9 +23,10 @@ RULES = (
     matches("country", "^[A-Z]{2}$", "country"),
     matches("email", "^[^@\\s]+@[^@\\s]+$", "email", action="warn"),
 )
+CHECKS = (Fresh(column="updated_at"),)
 
 
-@table("silver.customers", source="bronze.customers", key=["customer_id"], rules=RULES,
+@table("silver.customers", source="bronze.customers", key=["customer_id"], rules=RULES, checks=CHECKS,
        write=History(sequence_by="updated_at"),
        pseudonyms={"customer_key": "customer_id", **{field: field for field in PERSONAL}})
 def customers(bronze: DataFrame) -> DataFrame:

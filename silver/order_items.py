@@ -9,6 +9,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib.changes import CHANGE, IS_DELETE, op_is_known, row_images
 from lakehouse.lib.fields import LINEAGE, Field, field_rules, names, typed
+from lakehouse.lib.quality.checks import References
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import Rule, at_least, matches, record_is_parseable
 from lakehouse.lib.writes import ApplyChanges
@@ -35,9 +36,13 @@ RULES = (
          "discount IS NULL OR quantity IS NULL OR unit_price IS NULL OR discount <= quantity * unit_price"),
     matches("product_id", "^P[0-9]+$", "product_id"),
 )
+CHECKS = (
+    References(column="order_id", table="silver.orders"),  # a line whose order is unknown (or deleted)
+    References(column="product_id", table="silver.products"),
+)
 
 
-@table("silver.order_items", source="bronze.order_items", key=["order_id", "line_no"], rules=RULES,
+@table("silver.order_items", source="bronze.order_items", key=["order_id", "line_no"], rules=RULES, checks=CHECKS,
        write=ApplyChanges(sequence_by="lsn", deleted_when=IS_DELETE, tombstones="order_items_deleted"))
 def order_items(bronze: DataFrame) -> DataFrame:
     """One row per order line change event, typed; applying them leaves one row per order line."""

@@ -10,6 +10,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib.changes import CHANGE, IS_DELETE, op_is_known, row_images
 from lakehouse.lib.fields import LINEAGE, Field, field_rules, names, typed
+from lakehouse.lib.quality.checks import Fresh, MedianBetween
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import at_least, is_in, matches, record_is_parseable
 from lakehouse.lib.writes import ApplyChanges
@@ -37,9 +38,13 @@ RULES = (
     matches("shipping_country", "^[A-Z]{2}$", "shipping_country"),
     matches("customer_id", "^C[0-9]+$", "customer_id"),
 )
+CHECKS = (
+    Fresh(column="changed_at"),
+    MedianBetween(column="total_amount", low=10, high=1000),  # in the order's currency
+)
 
 
-@table("silver.orders", source="bronze.orders", key=["order_id"], rules=RULES,
+@table("silver.orders", source="bronze.orders", key=["order_id"], rules=RULES, checks=CHECKS,
        write=ApplyChanges(sequence_by="lsn", deleted_when=IS_DELETE, tombstones="orders_deleted"))
 def orders(bronze: DataFrame) -> DataFrame:
     """One row per order change event, typed; applying them leaves one row per order_id."""

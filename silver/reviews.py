@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.reviews import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
+from lakehouse.lib.quality.checks import Fresh, MeanBetween, References
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import between, matches, record_is_parseable
 from lakehouse.lib.writes import InsertNew
@@ -21,9 +22,14 @@ RULES = (
     matches("customer_id", "^C[0-9]+$", "customer_id"),
     matches("language", "^[a-z]{2}$", "language", action="warn"),
 )
+CHECKS = (
+    Fresh(column="created_ts"),
+    MeanBetween(column="rating", low=2.5, high=4.8),
+    References(column="product_id", table="silver.products"),
+)
 
 
-@table("silver.reviews", source="bronze.reviews", key=["review_id"], rules=RULES, write=InsertNew())
+@table("silver.reviews", source="bronze.reviews", key=["review_id"], rules=RULES, checks=CHECKS, write=InsertNew())
 def reviews(bronze: DataFrame) -> DataFrame:
     """One row per review (review_id), the first delivery kept."""
     return typed(bronze, FIELDS).withColumn("review_date", F.to_date("created_ts")).select(*COLUMNS, *LINEAGE)

@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.search import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
+from lakehouse.lib.quality.checks import Fresh, NullShare
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import at_least, matches, record_is_parseable
 from lakehouse.lib.writes import InsertNew
@@ -20,6 +21,10 @@ RULES = (
     at_least("clicked_position", 1),
     matches("customer_id", "^C[0-9]+$", "customer_id"),
 )
+CHECKS = (
+    Fresh(column="search_ts"),
+    NullShare(column="customer_id", at_most=0.6),  # searches by visitors not signed in
+)
 
 
 def normalised(query: Column) -> Column:
@@ -27,7 +32,7 @@ def normalised(query: Column) -> Column:
     return F.lower(F.trim(F.regexp_replace(query, r"\s+", " ")))
 
 
-@table("silver.search", source="bronze.search", key=["search_id"], rules=RULES, write=InsertNew())
+@table("silver.search", source="bronze.search", key=["search_id"], rules=RULES, checks=CHECKS, write=InsertNew())
 def search(bronze: DataFrame) -> DataFrame:
     """One row per site search (search_id), the first delivery kept."""
     searches = typed(bronze, FIELDS)

@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.server_logs import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, typed
+from lakehouse.lib.quality.checks import Fresh, RowCount
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import between, record_is_parseable
 
@@ -19,6 +20,7 @@ RULES = (
     *field_rules(FIELDS),
     between("status", 100, 599),
 )
+CHECKS = (Fresh(column="ts"), RowCount(low=1))
 
 
 def unescaped(column: str) -> Column:
@@ -31,7 +33,7 @@ def request_part(group: int) -> Column:
     return F.nullif(F.regexp_extract("request", REQUEST, group), F.lit(""))
 
 
-@table("silver.server_logs", source="bronze.server_logs", rules=RULES, pseudonyms={"ip": "ip"})
+@table("silver.server_logs", source="bronze.server_logs", rules=RULES, checks=CHECKS, pseudonyms={"ip": "ip"})
 def server_logs(bronze: DataFrame) -> DataFrame:
     """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds."""
     requests = typed(bronze, FIELDS)

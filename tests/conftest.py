@@ -41,6 +41,8 @@ def settings(lake_root: Path) -> config.Settings:
         "spark": {"master": "local[2]", "shuffle_partitions": 2, "conf": {"spark.ui.showConsoleProgress": "false"}},
         "stream": {"trigger_interval": "1 second"},
         "privacy": {"require_key": False},
+        # Tables' checks are validated by the tests about them (tests/lib/test_table_checks.py), not after every run.
+        "quality": {"validate_tables": False},
     }))
     return config.load("local", conf_dir)
 

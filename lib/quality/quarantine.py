@@ -28,7 +28,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from lakehouse.lib import registry
+from lakehouse.lib import registry, runlog
 from lakehouse.lib.config import ConfigError
 from lakehouse.lib.landing import LINE_SCHEMA
 from lakehouse.lib.registry import Table
@@ -38,7 +38,7 @@ from lakehouse.lib.writes import Target
 
 # Which quarantined row a re-evaluated row is: the silver transformations carry these through.
 IDENTITY = ("_origin", "_raw", "_ingested_at")
-SHOWN = ("failed_rules", "run_id", "quarantined_at")
+SHOWN = ("failed_rules", "run_id", "quarantined_at", "rules_version")
 
 
 def is_held() -> Column:
@@ -110,13 +110,42 @@ def bronze_rows(quarantined: DataFrame, pipeline: Pipeline, table: Table) -> Dat
 
 @dataclass(frozen=True)
 class Replayed:
-    """What one replay did: rows promoted into silver (and how many the write applied), rows still held."""
+    """What one replay did: rows promoted into silver (and how many the write applied), rows still held, and
+    which change of the rules let the promoted rows through."""
 
     table: str
     replay_id: int | None
     promoted: int
     applied: int
     still_held: int
+    rules_version: str = ""  # the rules the replay judged by
+    judged_by: tuple[str, ...] = ()  # the versions that had held the promoted rows back
+    changes: tuple[str, ...] = ()  # what changed since, for the rules those rows had failed
+
+
+def rule_changes(pipeline: Pipeline, table: Table, promoted: DataFrame) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The versions that held ``promoted`` back, and, for each rule those rows failed, how it differs now: a
+    condition or action changed, or the rule is no longer declared. A rule declared as it was is not named:
+    what let its rows through is then the data it reads (reference data, or a fixed input)."""
+    failed = promoted.select("rules_version", F.explode("failed_rules").alias("rule")).distinct().collect()
+    versions = tuple(sorted({row.rules_version or "not recorded" for row in failed}))
+    path = pipeline.settings.table_path(runlog.SUITE_VERSIONS)
+    then = {(row.version, row.rule): row for row in pipeline.spark.read.format("delta").load(path)
+            .where(F.col("suite") == table.name).collect()}
+    now = {rule.name: rule for rule in table.rules}
+    changes = []
+    for name in sorted({row.rule for row in failed}):
+        was = [then[(row.rules_version, name)] for row in failed
+               if row.rule == name and (row.rules_version, name) in then]
+        rule = now.get(name)
+        if rule is None:
+            held = f' ("{was[0].declaration}")' if was else ""
+            changes.append(f"{name}{held} is no longer declared")
+        elif any(old.declaration != rule.holds for old in was):
+            changes.append(f'{name}: condition was "{was[0].declaration}", now "{rule.holds}"')
+        elif any(old.action != rule.action for old in was):
+            changes.append(f"{name}: action was {was[0].action}, now {rule.action}")
+    return versions, tuple(changes)
 
 
 def _on_identity() -> str:
@@ -181,4 +210,8 @@ def replay(pipeline: Pipeline, table: Table, rule: str | None = None) -> Replaye
         held = held.where(F.array_contains("failed_rules", rule))
     replay_id = _claim(pipeline, table, held)
     promoted, applied = _finish(pipeline, table, replay_id) if replay_id is not None else (0, 0)
-    return Replayed(table.name, replay_id, promoted, applied, read(pipeline, table).where(is_held()).count())
+    runlog.record_suites(pipeline.spark, pipeline.settings, {table.name: (table.rules_version, table.rules)})
+    judged_by, changes = ((), ()) if replay_id is None else rule_changes(
+        pipeline, table, read(pipeline, table).where((F.col("replay_id") == replay_id) & ~is_held()))
+    return Replayed(table.name, replay_id, promoted, applied, read(pipeline, table).where(is_held()).count(),
+                    table.rules_version, judged_by, changes)

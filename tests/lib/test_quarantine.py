@@ -110,6 +110,13 @@ def test_a_replay_after_a_rule_fix_promotes_what_now_passes_once_and_gold_follow
         "S-LEGACY", "S-OK-1", "S-OK-2"]
     marked = rows(spark, searches, "quarantine.search").where("replayed_at IS NOT NULL").collect()
     assert [(r.search_id, r.replay_id, r.replayed_by) for r in marked] == [("S-LEGACY", 1, "replay-1")]
+    declared = registry.get("silver.search")
+    assert {r.rules_version for r in rows(spark, searches, "quarantine.search").collect()} == {
+        declared.rules_version}
+    assert (replayed.judged_by, replayed.rules_version) == ((declared.rules_version,), table.rules_version)
+    assert replayed.changes == (
+        "customer_id_is_well_formed: condition was \"`customer_id` IS NULL OR `customer_id` RLIKE '^C[0-9]+$'\", "
+        "now \"`customer_id` IS NULL OR `customer_id` RLIKE '^(C[0-9]+|c-legacy-[0-9]+)$'\"",)
 
     again = quarantine.replay(Pipeline(spark, searches, "replay-2"), table)
     assert (again.replay_id, again.promoted, again.still_held) == (None, 0, 3)
@@ -148,6 +155,8 @@ def test_a_replay_of_one_rule_leaves_the_other_rules_rows_held(spark: SparkSessi
                     rules=tuple(r for r in registry.get("silver.search").rules if r.name != "results_count_not_negative"))
     replayed = quarantine.replay(Pipeline(spark, searches, "r"), table, rule="results_count_not_negative")
     assert (replayed.promoted, replayed.still_held) == (1, 3)
+    assert replayed.changes == ("results_count_not_negative (\"`results_count` IS NULL OR `results_count` >= 0\") "
+                                "is no longer declared",)
     assert rows(spark, searches, "silver.search").where("search_id = 'S-NEGATIVE'").count() == 1
 
 

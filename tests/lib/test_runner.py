@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from lakehouse.lib import runlog, runner
+from lakehouse.lib.quality.validator import Validator
 from lakehouse.lib.registry import Landing, Table
 
 TABLES = [
@@ -49,8 +50,9 @@ def logged(monkeypatch: pytest.MonkeyPatch) -> list:
 
 
 def pipeline(parallel: int) -> SimpleNamespace:
-    return SimpleNamespace(run_id="r", spark=None, settings=SimpleNamespace(batch=SimpleNamespace(
-        parallel_tables=parallel)))
+    """The tables above have no key and no checks: nothing is validated, nothing recorded."""
+    settings = SimpleNamespace(batch=SimpleNamespace(parallel_tables=parallel))
+    return SimpleNamespace(run_id="r", spark=None, settings=settings, validator=Validator(None, settings, "r"))
 
 
 def test_a_table_starts_only_after_the_tables_it_reads(monkeypatch: pytest.MonkeyPatch, logged: list) -> None:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -95,22 +96,28 @@ def test_fx_rates_counted_by_hand(context, bronze: Bronze) -> None:
 @pytest.fixture(scope="module")
 def tiny_docs(spark: SparkSession, settings: Settings, bronze: Bronze,
               tmp_path_factory: pytest.TempPathFactory) -> tuple[Docs, Settings]:
-    """Data Docs of a tiny root with bronze.reviews, and a silver.reviews holding a review twice and one without
-    its id."""
+    """Data Docs of a tiny root with bronze.reviews; a silver.reviews holding a review twice, one without its id
+    and one of a product not in silver.products."""
     root = tmp_path_factory.mktemp("docs")
     paths = {name: str(root / name) for name in ("landing", "lakehouse", "report", "logs")}
     tiny = settings.model_copy(update={"paths": settings.paths.model_copy(update=paths)})
     table = TABLES["silver.reviews"]
     rows = bronze(table.bronze_fields, [bronze_row(table, variant) for variant in ({}, {"rating": "6"})])
     rows.write.format("delta").save(tiny.table_path("bronze.reviews"))
-    stored = spark.createDataFrame([("R1", 4), ("R1", 5), ("R2", 3), (None, 2), ("R3", 1)],
-                                   "review_id string, rating int")
+    written = datetime.now() - timedelta(hours=1)
+    stored = spark.createDataFrame([("R1", 4, "P1", written), ("R1", 5, "P1", written), ("R2", 3, "P2", written),
+                                    (None, 2, "P1", written), ("R3", 1, "P9", written)],
+                                   "review_id string, rating int, product_id string, created_ts timestamp")
     stored.write.format("delta").save(tiny.table_path("silver.reviews"))
+    spark.createDataFrame([("P1",), ("P2",)], "product_id string").write.format("delta").save(
+        tiny.table_path("silver.products"))
     try:
         return build_docs(spark, tiny, "docs-test"), tiny
-    finally:  # the session's one catalog: point ops.dq_results back at the test run's own root
-        catalog._ensured.discard((spark.sparkContext.applicationId, settings.table_path(runlog.DQ_RESULTS)))
-        catalog.ensure(spark, settings, runlog.DQ_RESULTS, runlog.DQ_SCHEMA)
+    finally:  # the session's one catalog: point the ops tables back at the test run's own root
+        for name, schema in ((runlog.DQ_RESULTS, runlog.DQ_SCHEMA),
+                             (runlog.SUITE_VERSIONS, runlog.SUITE_VERSIONS_SCHEMA)):
+            catalog._ensured.discard((spark.sparkContext.applicationId, settings.table_path(name)))
+            catalog.ensure(spark, settings, name, schema)
 
 
 def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession,
@@ -119,19 +126,27 @@ def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession,
     site = Path(tiny.paths.report) / "dq" / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert docs.index == site / "index.html"
     page = docs.index.read_text()
-    listed = set(re.findall(r"'expectation_suite_name': '(silver\.[a-z_]+(?:\.stored)?)'", page))
-    keyed = {name for name in TABLES if name != "silver.server_logs"}  # server log lines have no key
-    assert listed == set(TABLES) | {f"{name}.stored" for name in keyed}
+    listed = set(re.findall(r"'expectation_suite_name': '((?:silver|gold)\.[a-z_]+(?:\.stored)?)'", page))
+    stored = {"silver.clickstream", "silver.customers", "silver.fx_rates", "silver.inventory", "silver.order_items",
+              "silver.orders", "silver.products", "silver.reviews", "silver.search", "silver.server_logs",
+              "gold.basket_size_daily", "gold.cohort_retention_weekly", "gold.customer_features",
+              "gold.customer_features_history", "gold.daily_sales", "gold.funnel_daily", "gold.inventory_current",
+              "gold.product_performance_daily", "gold.search_terms_daily", "gold.server_health_minute"}
+    assert listed == set(TABLES) | {f"{name}.stored" for name in stored}
     assert set(re.findall(r"expectations/silver/([a-z_]+)\.html", page)) == {n.split(".")[1] for n in TABLES}
-    assert set(docs.validated) == {"silver.reviews", "silver.reviews.stored"}
+    assert set(docs.validated) == {"silver.reviews", "silver.reviews.stored", "silver.products.stored"}
     assert set(docs.not_built) == set(listed) - set(docs.validated)
-    assert set(re.findall(r"validations/(silver/[a-z_]+(?:/stored)?)/", page)) == {"silver/reviews",
-                                                                                 "silver/reviews/stored"}
-    results = spark.read.format("delta").load(tiny.table_path("ops.dq_results")).where("run_id = 'docs-test'")
-    assert {(r.table, r.rule, r.action, r.rows_checked, r.rows_failed) for r in results.collect()} == {
-        ("silver.reviews", "key_is_unique", "warn", 5, 2),  # R1 twice; a missing id is no duplicate
-        ("silver.reviews", "review_id_is_not_null", "warn", 5, 1)}
-    assert docs.recorded == 2
+    assert set(re.findall(r"validations/(silver/[a-z_]+(?:/stored)?)/", page)) == {
+        "silver/reviews", "silver/reviews/stored", "silver/products/stored"}
+    results = (spark.read.format("delta").load(tiny.table_path("ops.dq_results"))
+               .where("run_id = 'docs-test' AND `table` = 'silver.reviews'"))
+    assert {(r.rule, r.action, r.rows_checked, r.rows_failed, r.passed) for r in results.collect()} == {
+        ("key_is_unique", "warn", 5, 2, False),  # R1 twice; a missing id is no duplicate
+        ("review_id_is_not_null", "warn", 5, 1, False),
+        ("created_ts_is_fresh", "warn", 5, 0, True),
+        ("rating_mean_between_2.5_and_4.8", "warn", 5, 0, True),  # 3.0
+        ("product_id_found_in_products", "warn", 5, 1, False)}  # R3's P9
+    assert docs.recorded == 8  # silver.products' key checks and row count too
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed (apt-get install chromium)")
