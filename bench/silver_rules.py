@@ -73,6 +73,7 @@ def built_bronze(spark: SparkSession, settings: Settings) -> Settings:
 def lake_with_bronze(spark: SparkSession, bronze: Settings, folder: Path, table: Table,
                      validate_tables: bool = False) -> Settings:
     """A fresh lakehouse with a copy of the built tables, its catalog pointed at it."""
+    shutil.rmtree(folder, ignore_errors=True)  # figures 3 and 4 use the same folders, one after the other
     lake = validating(workspace.at_lakehouse(bronze, folder), validate_tables)
     for name in (SOURCE, PRODUCTS[1]):
         shutil.copytree(bronze.table_path(name), lake.table_path(name))
