@@ -77,6 +77,8 @@ class DqResult(NamedTuple):
     observed: str | None
 
 
+# (suite, version) pairs this process has seen in each ``ops.suite_versions``, by its path.
+_recorded: dict[str, set[tuple[str, str]]] = {}
 SUITE_VERSIONS_SCHEMA = StructType([
     StructField("suite", StringType(), False),
     StructField("version", StringType(), False),
@@ -188,14 +190,18 @@ def record_suites(spark: SparkSession, settings: Settings,
                   suites: Mapping[str, tuple[str, Sequence[Rule | Check]]]) -> None:
     """Suite -> (version, what it judges by): the versions ``ops.suite_versions`` has not seen yet, a row per rule
     or check, so that a version on a quarantined row or a result can be read back as the rules it stood for."""
-    if not suites:
+    path = settings.table_path(SUITE_VERSIONS)
+    wanted = {(suite, version) for suite, (version, _) in suites.items()} - _recorded.get(path, set())
+    if not wanted:  # a stream records every micro-batch: after its first, nothing to read
         return
-    path = catalog.ensure(spark, settings, SUITE_VERSIONS, SUITE_VERSIONS_SCHEMA)
+    catalog.ensure(spark, settings, SUITE_VERSIONS, SUITE_VERSIONS_SCHEMA)
     known = {(row.suite, row.version) for row in spark.read.format("delta").load(path)
-             .where(F.col("suite").isin(list(suites))).select("suite", "version").distinct().collect()}
+             .where(F.col("suite").isin([suite for suite, _ in wanted])).select("suite", "version").distinct()
+             .collect()}
     rows = [(suite, version, declared.name, declared.action,
              declared.holds if isinstance(declared, Rule) else repr(declared), now())
-            for suite, (version, declarations) in suites.items() if (suite, version) not in known
+            for suite, (version, declarations) in suites.items() if (suite, version) in wanted - known
             for declared in declarations]
     if rows:
         spark.createDataFrame(rows, SUITE_VERSIONS_SCHEMA).write.format("delta").mode("append").save(path)
+    _recorded.setdefault(path, set()).update(wanted)

@@ -54,7 +54,7 @@ class Validator:
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix=POOL))
     _after_runs: list[Future] = field(default_factory=list)
     _in_stream: dict[str, Future] = field(default_factory=dict)
-    _failed: dict[str, CheckFailed] = field(default_factory=dict)
+    _failed: dict[str, Exception] = field(default_factory=dict)
     _context: object | None = None
 
     def submit(self, table: Table) -> Future | None:
@@ -76,7 +76,7 @@ class Validator:
             self._in_stream[table.name] = self._pool.submit(self._validate_and_record, table)
 
     def raise_if_failed(self, table: Table) -> None:
-        """Stop a stream's table whose last validation broke a ``fail`` check."""
+        """Stop a stream's table whose last validation broke a ``fail`` check, or could not validate."""
         failed = self._failed.pop(table.name, None)
         if failed is not None:
             raise failed
@@ -108,8 +108,12 @@ class Validator:
         return expectations.validate_stored(self._context, self.spark, self.settings, table, self.run_id)
 
     def _validate_and_record(self, table: Table) -> None:
-        rows = self._validate(table)
-        runlog.record_results(self.spark, self.settings, rows)
+        try:
+            rows = self._validate(table)
+            runlog.record_results(self.spark, self.settings, rows)
+        except Exception as error:  # nobody waits on a stream's validation: its table's next micro-batch says it
+            self._failed[table.name] = error
+            return
         failed = Validated(rows).failed()
         if failed is not None:
             self._failed[table.name] = failed

@@ -171,3 +171,14 @@ def test_a_max_age_for_a_table_without_a_fresh_check_is_a_setting_to_fix(spark: 
     with pytest.raises(ConfigError, match=r"^quality.max_age_hours_by_table names silver.click_stream, not a table "
                                           r"with a Fresh check: silver.clickstream, "):
         Pipeline(spark, typo, "r")
+
+
+def test_a_stream_validation_that_cannot_run_stops_its_table_with_the_cause(spark: SparkSession,
+                                                                            root: Settings) -> None:
+    every_batch = root.model_copy(update={"quality": root.quality.model_copy(update={"check_every_batches": 1})})
+    validator = Validator(spark, every_batch, "test-stream")
+    table = tiny(RowCount(low=1))  # silver.tiny is not stored: reading it fails
+    validator.every(table, 0)
+    validator._in_stream[table.name].result(timeout=300)
+    with pytest.raises(Exception, match="silver/tiny"):
+        validator.raise_if_failed(table)
