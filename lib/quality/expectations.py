@@ -117,9 +117,9 @@ def stored_suite(table: Table, settings: Settings, schema: StructType | None = N
 
 def checks_version(table: Table, settings: Settings) -> str:
     """The version of a table's checks: the declarations, and the age its ``Fresh`` checks allow."""
-    fresh = [f"max_age_hours={settings.quality.max_age(table.name):g}"
-             if any(isinstance(check, Fresh) for check in table.table_checks) else ""]
-    return suite_version([*table.table_checks, *fresh])
+    has_fresh = any(isinstance(check, Fresh) for check in table.table_checks)
+    age = [f"max_age_hours={settings.quality.max_age(table.name):g}"] if has_fresh else []
+    return suite_version([*table.table_checks, *age])
 
 
 def check_expectation(check: Check, table: Table, settings: Settings, validated_at: datetime,
