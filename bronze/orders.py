@@ -2,7 +2,7 @@
 from pyspark.sql import DataFrame
 
 from lakehouse.lib.fields import names
-from lakehouse.lib.landing import CHANGE_ENVELOPE, json_records
+from lakehouse.lib.sources.landing import CHANGE_ENVELOPE, json_records
 from lakehouse.lib.registry import Landing, table
 
 

@@ -2,7 +2,7 @@
 from pyspark.sql import DataFrame
 
 from lakehouse.lib.fields import Field, names
-from lakehouse.lib.landing import csv_records
+from lakehouse.lib.sources.landing import csv_records
 from lakehouse.lib.registry import Landing, table
 
 FIELDS = (

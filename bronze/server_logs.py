@@ -2,7 +2,7 @@
 from pyspark.sql import DataFrame
 
 from lakehouse.lib.fields import Field
-from lakehouse.lib.landing import access_log_records
+from lakehouse.lib.sources.landing import access_log_records
 from lakehouse.lib.registry import Landing, table
 
 FIELDS = (

@@ -7,7 +7,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from lakehouse.lib.fields import Field, names
-from lakehouse.lib.landing import json_object, rescued
+from lakehouse.lib.sources.landing import json_object, rescued
 from lakehouse.lib.rules import Rule, is_in
 
 OPERATIONS = ("c", "u", "d", "r")

@@ -102,8 +102,8 @@ def _publish(settings: config.Settings, *, customers: int, days: int, seed: int,
     from rich.table import Table
 
     from lakehouse.lib.generator import source_records
-    from lakehouse.lib.kafka_messages import topic_messages
-    from lakehouse.lib.kafka_producer import publish
+    from lakehouse.lib.sources.kafka_messages import topic_messages
+    from lakehouse.lib.sources.kafka_producer import publish
 
     kafka = settings.kafka
     count = max(1, round(rate * duration))
@@ -139,7 +139,7 @@ BROKER_FOLDER = config.CONF_DIR.parent / "data" / "kafka"
 @kafka_app.command("up")
 def kafka_up(port: int = typer.Option(9092, min=1, max=65535, help="Port on 127.0.0.1 to serve on")) -> None:
     """Start a local Kafka broker (KRaft, data in data/kafka) and wait until it serves; prints its address."""
-    from lakehouse.lib import kafka_broker
+    from lakehouse.lib.sources import kafka_broker
 
     with console.status(f"starting a Kafka broker on 127.0.0.1:{port}"):
         broker = kafka_broker.start(BROKER_FOLDER, port)
@@ -150,7 +150,7 @@ def kafka_up(port: int = typer.Option(9092, min=1, max=65535, help="Port on 127.
 @kafka_app.command("down")
 def kafka_down() -> None:
     """Stop the local Kafka broker started by `lakehouse kafka up`."""
-    from lakehouse.lib import kafka_broker
+    from lakehouse.lib.sources import kafka_broker
 
     stopped = kafka_broker.stop(BROKER_FOLDER)
     console.print(f"Stopped the Kafka broker at {stopped.bootstrap} (pid {stopped.pid})" if stopped
@@ -189,7 +189,7 @@ def create_topics(env: str = ENV) -> None:
     """Create each event source's topic unless it exists (partitions, replication: the kafka: settings)."""
     from rich.table import Table
 
-    from lakehouse.lib.kafka_cluster import create_topics as create
+    from lakehouse.lib.sources.kafka_cluster import create_topics as create
 
     settings = load(env)
     topics = create(settings.kafka)
@@ -299,7 +299,7 @@ def graph(
 def summary(env: str = ENV) -> None:
     """Revenue, funnel, empty searches, server errors, quarantine and rows per layer; also as an HTML report."""
     from lakehouse.lib import registry, session
-    from lakehouse.lib.landed import landed_records
+    from lakehouse.lib.sources.landed import landed_records
     from lakehouse.lib.report import write_report
     from lakehouse.lib.story import read_story
     from lakehouse.lib.summary import print_story

@@ -18,7 +18,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import StructType
 
-from lakehouse.lib import catalog, incremental, landing, runlog
+from lakehouse.lib import catalog, incremental, runlog
+from lakehouse.lib.sources import landing
 from lakehouse.lib.config import ConfigError, Mode, Settings
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise

@@ -127,7 +127,7 @@ def rows_per_layer(table_rows: DataFrame) -> DataFrame:
 def accounting(table_rows: DataFrame, runs: DataFrame | None, landed: DataFrame) -> DataFrame:
     """One row per bronze table: records landed, bronze rows, and where silver put each of them.
 
-    ``landed`` is counted from the files in plain Python (``lib/landed.py``), bronze,
+    ``landed`` is counted from the files in plain Python (``lib/sources/landed.py``), bronze,
     quarantined and silver rows in the tables, applied and duplicate rows in the run log
     (each batch's own plan), so no figure is another's remainder. ``balanced``: landed =
     bronze = applied + quarantined + duplicate.

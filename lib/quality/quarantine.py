@@ -30,7 +30,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import registry, runlog
 from lakehouse.lib.config import ConfigError
-from lakehouse.lib.landing import LINE_SCHEMA
+from lakehouse.lib.sources.landing import LINE_SCHEMA
 from lakehouse.lib.registry import Table
 from lakehouse.lib.rules import is_quarantined, with_results
 from lakehouse.lib.runner import REPLAY_COLUMNS, Pipeline

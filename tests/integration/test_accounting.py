@@ -1,6 +1,6 @@
 """Nothing lost, nothing made up: landed = bronze, and bronze = valid + quarantined + duplicate, counted apart.
 
-Landed records are counted in plain Python (``lib/landed.py``), bronze and silver tables by
+Landed records are counted in plain Python (``lib/sources/landed.py``), bronze and silver tables by
 Spark, duplicates and unchanged changes by the write's own plan; no figure is another's
 remainder. Two probes then drop a valid row on purpose to show that the runner refuses the
 batch and that the table-level check, without the runner's, would catch the loss.
@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.lib import cli, registry
 from lakehouse.lib.config import Settings
-from lakehouse.lib.landed import landed_records
+from lakehouse.lib.sources.landed import landed_records
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.rules import Rule, RuleViolation
 from lakehouse.lib.runner import Account, AccountingError, Pipeline, run_tables

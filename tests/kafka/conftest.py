@@ -6,8 +6,9 @@ from typing import Iterator
 
 import pytest
 
-from lakehouse.lib import config, kafka_broker
-from lakehouse.lib.kafka_cluster import Topic, create_topics
+from lakehouse.lib import config
+from lakehouse.lib.sources import kafka_broker
+from lakehouse.lib.sources.kafka_cluster import Topic, create_topics
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from lakehouse.lib import kafka_broker, loopback
+from lakehouse.lib import loopback
+from lakehouse.lib.sources import kafka_broker
 from lakehouse.lib.config import ConfigError
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.lib.generator import generate, source_records
-from lakehouse.lib.kafka_messages import message, record_key, topic_messages
+from lakehouse.lib.sources.kafka_messages import message, record_key, topic_messages
 
 EVENT_SOURCES = ("clickstream", "search", "inventory", "orders", "order_items", "reviews", "server_logs")
 SMALL = {"customers": 50, "events": 400, "days": 2, "seed": 11, "start": datetime.date(2026, 11, 20)}

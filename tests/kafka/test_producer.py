@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from lakehouse.lib import config
-from lakehouse.lib.kafka_cluster import Topic
+from lakehouse.lib.sources.kafka_cluster import Topic
 
 RATE, SECONDS = 100, 3  # 300 messages
 # A field only that source's records carry, to tell a record on the wrong topic (landing.md, "Fields").

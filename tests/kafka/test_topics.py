@@ -9,9 +9,9 @@ import pytest
 from confluent_kafka.admin import AdminClient
 
 from lakehouse.lib import config
-from lakehouse.lib.kafka_broker import Broker
+from lakehouse.lib.sources.kafka_broker import Broker
 from lakehouse.lib.loopback import free_port
-from lakehouse.lib.kafka_cluster import Topic, create_topics
+from lakehouse.lib.sources.kafka_cluster import Topic, create_topics
 
 # landing.md, "Where files land": the sources with a Kafka topic
 CONTRACT_TOPICS = {"clickstream", "search", "inventory", "oltp.orders", "oltp.order_items", "reviews",

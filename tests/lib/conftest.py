@@ -6,7 +6,7 @@ from typing import Callable
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
-from lakehouse.lib.landing import LINE_SCHEMA
+from lakehouse.lib.sources.landing import LINE_SCHEMA
 
 Lines = Callable[..., DataFrame]
 

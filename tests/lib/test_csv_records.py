@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from lakehouse.lib.csv_records import MAX_RECORD_LINES
-from lakehouse.lib.landing import csv_records
+from lakehouse.lib.sources.csv_records import MAX_RECORD_LINES
+from lakehouse.lib.sources.landing import csv_records
 
 from .conftest import Lines
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.lib import landed
-from lakehouse.lib.landed import landed_records
+from lakehouse.lib.sources import landed
+from lakehouse.lib.sources.landed import landed_records
 
 CSV_KEYS = {"customers": "customer_id", "products": "product_id", "fx_rates": "date"}
 

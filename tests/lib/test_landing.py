@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from lakehouse.lib.landing import access_log_records, json_records
+from lakehouse.lib.sources.landing import access_log_records, json_records
 
 from .conftest import Lines
 

@@ -12,7 +12,7 @@ from lakehouse.bronze.fx_rates import FIELDS as FX_RATES
 from lakehouse.bronze.products import FIELDS as PRODUCTS
 from lakehouse.bronze.server_logs import FIELDS as SERVER_LOGS
 from lakehouse.lib.fields import names
-from lakehouse.lib.landing import CHANGE_ENVELOPE
+from lakehouse.lib.sources.landing import CHANGE_ENVELOPE
 from lakehouse.silver.customers import customers
 from lakehouse.silver.order_items import order_items
 from lakehouse.silver.orders import orders

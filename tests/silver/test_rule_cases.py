@@ -25,7 +25,7 @@ from lakehouse.bronze.search import FIELDS as SEARCH
 from lakehouse.bronze.server_logs import FIELDS as SERVER_LOGS
 from lakehouse.lib import registry
 from lakehouse.lib.fields import names
-from lakehouse.lib.landing import CHANGE_ENVELOPE
+from lakehouse.lib.sources.landing import CHANGE_ENVELOPE
 
 from .conftest import failed
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from lakehouse.lib.config import ConfigError
 from lakehouse.lib.loopback import free_port, is_free
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CLASSPATH = REPO / ".kafka"
 LOG_CONFIG = REPO / "jvm" / "kafka" / "log4j2.properties"
 JVM_OPTIONS = ("-Xms128m", "-Xmx512m", "-Djava.awt.headless=true")

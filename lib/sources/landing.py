@@ -4,7 +4,7 @@ Every source is read as text, one row per line, so a line that does not parse is
 kept as it came (``_raw``) with the reason (``_parse_error``) instead of being
 dropped by a reader mode. Each parser yields the expected fields as strings, so a
 wrong type never fails here; fields no one announced go to ``_rescued`` as JSON.
-CSV records may span lines; ``lib/csv_records.py`` puts them back together.
+CSV records may span lines; ``lib/sources/csv_records.py`` puts them back together.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, MapType, StringType, StructField, StructType, TimestampType
 
-from lakehouse.lib.csv_records import named_fields
+from lakehouse.lib.sources.csv_records import named_fields
 from lakehouse.lib.fields import Field
 
 # ``_block_start``: where the part of the file a line was read from starts, so lines keep their file order.

@@ -15,8 +15,8 @@ from confluent_kafka import KafkaError, Message as Delivered, Producer
 from confluent_kafka.admin import AdminClient
 
 from lakehouse.lib.config import Kafka
-from lakehouse.lib.kafka_cluster import client_options, require_topics
-from lakehouse.lib.kafka_messages import OVERSIZED_BYTES, Message
+from lakehouse.lib.sources.kafka_cluster import client_options, require_topics
+from lakehouse.lib.sources.kafka_messages import OVERSIZED_BYTES, Message
 
 FLUSH_SECONDS = 60.0
 

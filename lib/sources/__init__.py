@@ -1,0 +1,1 @@
+"""How records arrive: landing files and their parsers, Kafka (the broker, topics, producer and reader)."""
