@@ -50,10 +50,39 @@ class Spark(Strict):
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark settings")
 
 
+# The contract's sources, by landing folder (landing.md).
+SOURCES = ("clickstream", "search", "inventory", "orders", "order_items", "customers", "products", "reviews",
+           "server_logs", "fx_rates")
+
+
+class SourceStream(Strict):
+    """One source's stream over the defaults of ``stream:`` (``max_offsets_per_trigger``: over ``kafka:``'s)."""
+
+    trigger_interval: str | None = None
+    max_files_per_trigger: int | None = Field(None, ge=1)
+    max_offsets_per_trigger: int | None = Field(None, ge=1)
+
+
 class Stream(Strict):
     trigger_interval: str = "30 seconds"
     max_files_per_trigger: int = Field(1000, ge=1)
-    max_records_per_trigger: int = Field(500_000, ge=1)
+    sources: dict[str, SourceStream] = Field(default_factory=dict,
+                                             description="Per source (its landing folder), over the defaults")
+
+    @field_validator("sources")
+    @classmethod
+    def known_sources(cls, value: dict[str, SourceStream]) -> dict[str, SourceStream]:
+        if unknown := sorted(set(value) - set(SOURCES)):
+            raise ValueError(f"{', '.join(unknown)}: no such source (known: {', '.join(SOURCES)})")
+        return value
+
+    def of(self, source: str | None) -> SourceStream:
+        """The source's own trigger and batch sizes, the defaults where it names none (or for no one source)."""
+        own = self.sources.get(source, SourceStream())
+        return own.model_copy(update={
+            "trigger_interval": own.trigger_interval or self.trigger_interval,
+            "max_files_per_trigger": own.max_files_per_trigger or self.max_files_per_trigger,
+        })
 
 
 class Batch(Strict):
@@ -149,7 +178,9 @@ class Kafka(Strict):
                                    description="Topic per source; the contract's unless named here")
     partitions: int = Field(3, ge=1, description="Partitions of a topic that create-topics creates")
     replication_factor: int = Field(1, ge=1)
-    max_offsets_per_trigger: int = Field(100_000, ge=1)
+    max_offsets_per_trigger: int = Field(100_000, ge=1, description="Default of stream.sources.<source>")
+    max_message_bytes: int = Field(512 * 1024, ge=1, description="A longer message is kept in bronze and "
+                                                                  "quarantined in silver")
 
     @field_validator("security_protocol", mode="before")
     @classmethod
@@ -173,7 +204,7 @@ class Kafka(Strict):
             raise ValueError(f"{', '.join(blank)}: the topic must not be empty")
         return {**KAFKA_TOPICS, **value}
 
-    def spark_options(self, source: str) -> dict[str, str]:
+    def spark_options(self, source: str, max_offsets_per_trigger: int | None = None) -> dict[str, str]:
         """Options of Spark's Kafka source for one source's topic, from its first offset on."""
         if not self.bootstrap_servers:
             raise ConfigError(f"kafka.bootstrap_servers is not set, so {source} arrives as files only")
@@ -183,7 +214,7 @@ class Kafka(Strict):
             **{f"kafka.{key}": value for key, value in self.sasl.items()},
             "subscribe": self.topics[source],
             "startingOffsets": "earliest",
-            "maxOffsetsPerTrigger": str(self.max_offsets_per_trigger),
+            "maxOffsetsPerTrigger": str(max_offsets_per_trigger or self.max_offsets_per_trigger),
         }
 
 

@@ -2,6 +2,7 @@
 ``ops.suite_versions`` (what each version of a suite judged by)."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -115,6 +116,7 @@ class TableRun:
     warnings: list[str] = field(default_factory=list)  # said to the user; ``ops.dq_results`` has the figures
     checks_held: int = 0  # the table's checks validated after a batch run, and how many of them held
     checks_validated: int = 0
+    _adding: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -139,20 +141,16 @@ class TableRun:
         return max(0.0, self.seconds - sum(self.phase_seconds.values()))
 
     def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
+        with self._adding:  # a source's files and topic feed one run from two queries
+            self._add(read, written, quarantined, duplicate, failures)
+
+    def _add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
         self.batches += 1
         self.rows_read += read
         self.rows_written += written
         self.rows_quarantined += quarantined
         self.rows_duplicate += duplicate
         self.failures.update(failures)
-
-    def reset(self) -> None:
-        """Start counting afresh: a stream records every micro-batch as a run of its own."""
-        self.started_at = now()
-        self.batches = self.rows_read = self.rows_written = self.rows_quarantined = self.rows_duplicate = 0
-        self.failures = Counter()
-        self.phase_seconds = Counter()
-        self.warnings = []
 
     def finish(self) -> None:
         self.finished_at = now()

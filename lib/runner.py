@@ -9,6 +9,9 @@ run log records what happened.
 """
 from __future__ import annotations
 
+import signal
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Callable
@@ -19,7 +22,7 @@ from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import StructType
 
 from lakehouse.lib import catalog, incremental, runlog
-from lakehouse.lib.sources import landing
+from lakehouse.lib.sources import kafka_reader, landing
 from lakehouse.lib.config import ConfigError, Mode, Settings
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
@@ -47,6 +50,7 @@ class Pipeline:
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
         self.validator = Validator(spark, settings, run_id)
+        self.stopping = threading.Event()  # set by SIGTERM or Ctrl-C in stream mode: stop after the batch in flight
         checked = {table.name for table in checked_tables()}
         unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
         if unknown:
@@ -124,18 +128,31 @@ class Pipeline:
 
     # --- running -----------------------------------------------------------------------------------
 
-    def read(self, table: Table) -> DataFrame:
-        stream = self.settings.stream
+    def ways_in(self, table: Table) -> dict[str, DataFrame]:
+        """Each stream a table's rows arrive by, under the name of the query that reads it.
+
+        A source arrives from its landing folder (the table's name) and, when Kafka is
+        configured and the source has a topic, from the topic too (``<table>@kafka``): one
+        table, two queries, each with its checkpoint. Any other table reads the one it is
+        built from.
+        """
         if isinstance(table.source, Landing):
-            path = self.settings.landing_path(table.source.folder)
-            return landing.read_lines(self.spark, path, stream.max_files_per_trigger)
+            source = table.source.folder
+            own = self.settings.stream.of(source)
+            ways = {table.name: landing.read_lines(self.spark, self.settings.landing_path(source),
+                                                   own.max_files_per_trigger)}
+            kafka = self.settings.kafka
+            if kafka.bootstrap_servers and source in kafka.topics:
+                ways[f"{table.name}@kafka"] = kafka_reader.read_messages(self.spark, kafka, source,
+                                                                         own.max_offsets_per_trigger)
+            return ways
         path = self.settings.table_path(table.source)
         catalog.require_built(self.spark, table.name, table.source, path,
                               f"run `lakehouse run {table.source}` first, or add --upstream")
-        return (self.spark.readStream.format("delta")
-                .option("maxFilesPerTrigger", stream.max_files_per_trigger)
-                .option("skipChangeCommits", "true")
-                .load(path))
+        return {table.name: (self.spark.readStream.format("delta")
+                             .option("maxFilesPerTrigger", self.settings.stream.of(source_of(table)).max_files_per_trigger)
+                             .option("skipChangeCommits", "true")
+                             .load(path))}
 
     def rebuild(self, table: Table, run: runlog.TableRun) -> None:
         """A table of several inputs, from their current contents, in one commit.
@@ -165,36 +182,46 @@ class Pipeline:
         target = Target(path, table.key, table.name, 0, replace_where, incremental.metadata(now))
         self._plain_batch(table, list(inputs.values()), target, run, where=replace_where)
 
-    def start(self, table: Table, mode: Mode, run: runlog.TableRun) -> StreamingQuery:
+    def start(self, table: Table, mode: Mode, run: runlog.TableRun) -> list[StreamingQuery]:
+        """One query per way in; each micro-batch goes through ``batch_processor``."""
         with run.timed("catalog"):
             self.prepare(table)
-        writer = (self.read(table).writeStream
-                  .queryName(table.name)
-                  .option("checkpointLocation", self.settings.checkpoint_path(table.name))
-                  .foreachBatch(self.batch_processor(table, run)))
-        if mode == "batch":
-            writer = writer.trigger(availableNow=True)
-        else:
-            writer = writer.trigger(processingTime=self.settings.stream.trigger_interval)
-        return writer.start()
+        interval = self.settings.stream.of(source_of(table)).trigger_interval
+        queries = []
+        for name, rows in self.ways_in(table).items():
+            writer = (rows.writeStream
+                      .queryName(name)
+                      .option("checkpointLocation", self.settings.checkpoint_path(name))
+                      .foreachBatch(self.batch_processor(table, name, run)))
+            if mode == "batch":
+                writer = writer.trigger(availableNow=True)
+            else:
+                writer = writer.trigger(processingTime=interval)
+            queries.append(writer.start())
+        return queries
 
-    def batch_processor(self, table: Table, run: runlog.TableRun) -> Callable[[DataFrame, int], None]:
+    def batch_processor(self, table: Table, query: str, run: runlog.TableRun) -> Callable[[DataFrame, int], None]:
+        """Each micro-batch of one query, written once per (query, batch id); a stream logs each as a run."""
         def process(batch: DataFrame, batch_id: int) -> None:
-            target = Target(self.settings.table_path(table.name), table.key, f"{table.name}", batch_id)
+            target = Target(self.settings.table_path(table.name), table.key, query, batch_id)
+            counted = run if run.mode == "batch" else runlog.TableRun(run.run_id, table.name, run.mode, table.rules)
             try:
                 self.validator.raise_if_failed(table)
                 if table.rules:
-                    self._checked_batch(table, batch, target, run)
+                    self._checked_batch(table, batch, target, counted)
                 else:
-                    self._plain_batch(table, [batch], target, run)
+                    self._plain_batch(table, [batch], target, counted)
             except Exception as error:  # Spark wraps it in STREAM_FAILED; the run keeps the cause
                 run.failure = error
                 raise
             if run.mode == "stream":
-                run.finish()
-                runlog.record(batch.sparkSession, self.settings, [run])
-                run.reset()
+                counted.finish()
+                runlog.record(batch.sparkSession, self.settings, [counted])
+                run.add(counted.rows_read, counted.rows_written, counted.rows_quarantined, counted.rows_duplicate,
+                        counted.failures)  # the stream's totals since it started, for the command to print
                 self.validator.every(table, batch_id)
+            if self.stopping.is_set():  # stopped from another thread: stop() waits for this one to return
+                threading.Thread(target=_stop_query, args=(self.spark, query)).start()  # not the batch's clone
 
         return process
 
@@ -256,6 +283,13 @@ class Pipeline:
                 planned.unpersist()
 
 
+def source_of(table: Table) -> str | None:
+    """The landing folder a table's rows come from, through the tables it is built from; None for several."""
+    if isinstance(table.source, Landing):
+        return table.source.folder
+    return source_of(get(table.source)) if isinstance(table.source, str) else None
+
+
 class QuarantineShareExceeded(RuleViolation):
     """More of a batch was quarantined than ``quality`` allows, with ``on_quarantine_ratio: fail``."""
 
@@ -308,9 +342,8 @@ def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
         rebuilt = [table.name for table in tables if not table.is_stream]
         if rebuilt:
             raise ConfigError(f"{', '.join(rebuilt)}: tables of several inputs run in batch mode only")
-        for table, run in zip(tables, runs):
-            pipeline.start(table, mode, run)
-        pipeline.spark.streams.awaitAnyTermination()
+        queries = [query for table, run in zip(tables, runs) for query in pipeline.start(table, mode, run)]
+        _await_streams(pipeline, queries)
         return runs
     _run_batch(pipeline, list(zip(tables, runs)), on_done)
     return runs
@@ -376,13 +409,49 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
         raise failed
 
 
+def _await_streams(pipeline: Pipeline, queries: list[StreamingQuery]) -> None:
+    """Wait while the queries run; a query that fails stops the others and raises its error.
+
+    SIGTERM or Ctrl-C stops each query after its batch in flight: an idle query at once, a
+    busy one as its batch ends (``batch_processor``). A batch cut short all the same (one
+    that started as the signal came) is redone on restart, and its writes are idempotent.
+    """
+    signals = (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
+    previous = {number: signal.signal(number, lambda *_: pipeline.stopping.set()) for number in signals}
+    try:
+        while any(query.isActive for query in queries):
+            failed = next((query.exception() for query in queries if query.exception() is not None), None)
+            if failed is not None:
+                pipeline.stopping.set()
+                for query in queries:
+                    query.stop()
+                raise failed
+            if pipeline.stopping.is_set():
+                for query in queries:
+                    if query.isActive and not query.status["isTriggerActive"]:
+                        query.stop()
+                time.sleep(0.5)
+            else:
+                pipeline.stopping.wait(1)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _stop_query(spark: SparkSession, name: str) -> None:
+    for query in spark.streams.active:
+        if query.name == name:
+            query.stop()
+
+
 def _run_table(pipeline: Pipeline, table: Table, run: runlog.TableRun) -> None:
     """One table in batch mode until it has caught up, in a scheduler pool of its own."""
     pipeline.spark.sparkContext.setLocalProperty("spark.scheduler.pool", table.name)
     run.started_at = runlog.now()
     try:
         if table.is_stream:
-            pipeline.start(table, "batch", run).awaitTermination()
+            for query in pipeline.start(table, "batch", run):
+                query.awaitTermination()
         else:
             pipeline.rebuild(table, run)
     except Exception as error:  # recorded on the run, then re-raised for the command line to report

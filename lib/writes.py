@@ -13,6 +13,8 @@ its own query, so a plan made from the table's current state still holds at comm
 """
 from __future__ import annotations
 
+import threading
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator, Sequence
@@ -25,6 +27,7 @@ from pyspark.sql.types import BooleanType, StructType
 TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 OUTCOME = "_outcome"
+_appending: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 APPLIED = "applied"
 UNCHANGED = "unchanged"
 
@@ -85,12 +88,17 @@ def committed_rows(spark: SparkSession, path: str, before: int) -> int:
 
 
 def append(batch: DataFrame, path: str, app_id: str, batch_id: int) -> int:
-    """Append once per (app id, batch id); the rows this call wrote (0 if an earlier try did)."""
+    """Append once per (app id, batch id); the rows this call wrote (0 if an earlier try did).
+
+    Appends to one table from this process take turns (a source's files and its topic are two
+    queries into one bronze table), so the commit after ``before`` is this call's.
+    """
     spark = batch.sparkSession
-    before = table_version(spark, path)
-    (batch.write.format("delta").mode("append")
-     .option("txnAppId", app_id).option("txnVersion", batch_id).save(path))
-    return committed_rows(spark, path, before)
+    with _appending[path]:
+        before = table_version(spark, path)
+        (batch.write.format("delta").mode("append")
+         .option("txnAppId", app_id).option("txnVersion", batch_id).save(path))
+        return committed_rows(spark, path, before)
 
 
 def _merge_counts(result: DataFrame | None) -> dict[str, int]:

@@ -13,18 +13,33 @@ from typing import Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType, MapType, StringType, StructField, StructType, TimestampType
+from pyspark.sql.types import IntegerType, LongType, MapType, StringType, StructField, StructType, TimestampType
 
 from lakehouse.lib.sources.csv_records import named_fields
 from lakehouse.lib.fields import Field
 
-# ``_block_start``: where the part of the file a line was read from starts, so lines keep their file order.
+# Where a Kafka message came from (bronze's ``_kafka``); NULL for a line of a landed file.
+KAFKA_LINEAGE = StructType([
+    StructField("key", StringType()),
+    StructField("topic", StringType()),
+    StructField("partition", IntegerType()),
+    StructField("offset", LongType()),
+    StructField("timestamp", TimestampType()),
+])
+# What every reader gives bronze: the text (``_raw``), where it came from (``_origin``: the file, or
+# ``kafka://<topic>/<partition>/<offset>``) and when it was read. ``_read_error`` says why a message has no
+# readable text (lib/sources/kafka_reader.py); ``_block_start`` is where the part of the file a line was
+# read from starts, so lines keep their file order.
 LINE_SCHEMA = StructType([
     StructField("_raw", StringType()),
     StructField("_origin", StringType()),
+    StructField("_kafka", KAFKA_LINEAGE),
+    StructField("_read_error", StringType()),
     StructField("_block_start", LongType()),
     StructField("_ingested_at", TimestampType()),
 ])
+# What bronze keeps of each line besides its parsed fields.
+KEPT = ("_raw", "_origin", "_kafka", "_ingested_at")
 
 # Spark's corrupt-record column of the JSON parse; a name no source announces.
 NOT_AN_OBJECT = "_lakehouse_not_an_object"
@@ -61,6 +76,8 @@ def read_lines(spark: SparkSession, path: str, max_files_per_trigger: int) -> Da
             .load(path)
             .select(F.col("value").alias("_raw"),
                     F.col("_metadata.file_path").alias("_origin"),
+                    F.lit(None).cast(KAFKA_LINEAGE).alias("_kafka"),
+                    F.lit(None).cast("string").alias("_read_error"),
                     F.col("_metadata.file_block_start").alias("_block_start"),
                     F.current_timestamp().alias("_ingested_at")))
 
@@ -75,12 +92,17 @@ def rescued(fields: Column, known: Sequence[str], earlier: Column | None = None)
     return F.when(F.size(extra) > 0, F.to_json(extra))
 
 
+def parse_error(own: Column) -> Column:
+    """Why a line is not a record: the reader's reason (a message without readable text) before the parser's."""
+    return F.coalesce(F.col("_read_error"), own)
+
+
 def _records(lines: DataFrame, fields: Column, known: Sequence[str], error: Column) -> DataFrame:
     return lines.select(
         *[fields[name].alias(name) for name in known],
         rescued(fields, known).alias("_rescued"),
-        error.alias("_parse_error"),
-        "_raw", "_origin", "_ingested_at",
+        parse_error(error).alias("_parse_error"),
+        *KEPT,
     )
 
 
@@ -104,9 +126,9 @@ def json_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
     return parsed.select(
         *[F.col(f"_parsed.`{name}`").alias(name) for name in known],
         F.when(F.size(unannounced) > 0, rescued(json_object(F.col("_raw")), known)).alias("_rescued"),
-        F.when(F.col("_parsed").isNull() | F.col(f"_parsed.`{NOT_AN_OBJECT}`").isNotNull(),
-               F.lit("not a JSON object")).alias("_parse_error"),
-        "_raw", "_origin", "_ingested_at",
+        parse_error(F.when(F.col("_parsed").isNull() | F.col(f"_parsed.`{NOT_AN_OBJECT}`").isNotNull(),
+                           F.lit("not a JSON object"))).alias("_parse_error"),
+        *KEPT,
     )
 
 
@@ -116,7 +138,8 @@ def csv_records(lines: DataFrame, known: Sequence[str]) -> DataFrame:
     A file without a header is read in the declared order; a record whose field count
     differs from its header's keeps its text with the reason.
     """
-    named = named_fields(lines, known)
+    named = named_fields(lines, known).withColumns({  # exports land as files only, never on Kafka
+        "_kafka": F.lit(None).cast(KAFKA_LINEAGE), "_read_error": F.lit(None).cast("string")})
     return _records(named, F.col("_fields"), known, F.col("_error"))
 
 
@@ -131,6 +154,6 @@ def access_log_records(lines: DataFrame) -> DataFrame:
     return lines.select(
         *[column.alias(name) for name, column in fields.items()],
         F.lit(None).cast("string").alias("_rescued"),
-        error.alias("_parse_error"),
-        "_raw", "_origin", "_ingested_at",
+        parse_error(error).alias("_parse_error"),
+        *KEPT,
     )

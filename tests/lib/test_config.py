@@ -93,3 +93,19 @@ def test_mlflow_keeps_runs_beside_a_local_root_and_needs_a_server_for_one_on_s3(
     shared = config.load("prod", write(tmp_path, served, "prod"))
     assert (shared.mlflow_tracking_uri, shared.mlflow_artifact_location) == ("https://mlflow.example",
                                                                              "s3://mlflow/artifacts")
+
+
+def test_a_source_names_its_own_trigger_and_batch_sizes_over_the_defaults(tmp_path: Path) -> None:
+    settings = config.load("local", write(tmp_path, VALID + (
+        "stream:\n  trigger_interval: 30 seconds\n  max_files_per_trigger: 50\n"
+        "  sources:\n    clickstream: {trigger_interval: 2 seconds, max_offsets_per_trigger: 500}\n")))
+    clickstream, orders = settings.stream.of("clickstream"), settings.stream.of("orders")
+    assert (clickstream.trigger_interval, clickstream.max_files_per_trigger) == ("2 seconds", 50)
+    assert clickstream.max_offsets_per_trigger == 500
+    assert (orders.trigger_interval, orders.max_files_per_trigger, orders.max_offsets_per_trigger) == (
+        "30 seconds", 50, None)
+
+
+def test_an_unknown_stream_source_is_an_error_naming_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(config.ConfigError, match=r"stream\.sources: .*clicks: no such source \(known: clickstream"):
+        config.load("local", write(tmp_path, VALID + "stream:\n  sources:\n    clicks: {trigger_interval: 1 second}\n"))
