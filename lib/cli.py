@@ -18,6 +18,8 @@ from rich.text import Text
 from lakehouse.lib import config, failure
 
 if TYPE_CHECKING:
+    from rich.table import Table as RichTable
+
     from lakehouse.lib.runner import Pipeline
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -293,6 +295,37 @@ def graph(
     if not can_render() and set(chosen) & set(IMAGE_FORMATS):
         console.print("Graphviz's dot is not installed, so no SVG or PNG: install graphviz (apt-get install graphviz, "
                       "brew install graphviz) or paste the .mmd into any Mermaid viewer.", highlight=False)
+
+
+@app.command()
+def status(
+    env: str = ENV,
+    watch: float = typer.Option(0, min=0, help="Redraw every this many seconds until Ctrl-C (0: once)"),
+) -> None:
+    """Per table: last commit and its age, rows in the last minute, a stream's input and processing rates."""
+    from rich.live import Live
+
+    from lakehouse.lib import session
+    from lakehouse.lib.status import table_status
+    from lakehouse.lib.summary import status_table
+
+    settings = load(env)
+    spark = session.start(settings)
+
+    def drawn() -> RichTable:
+        now = datetime.now(timezone.utc)
+        return status_table(table_status(spark, settings, now), now)
+
+    if not watch:
+        console.print(drawn())
+        return
+    with Live(drawn(), console=console, auto_refresh=False) as live:
+        try:
+            while True:
+                time.sleep(watch)
+                live.update(drawn(), refresh=True)
+        except KeyboardInterrupt:
+            pass
 
 
 @app.command()

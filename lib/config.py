@@ -6,13 +6,14 @@ what. Unknown keys are errors, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PACKAGE_ROOT / "conf"
@@ -55,16 +56,34 @@ SOURCES = ("clickstream", "search", "inventory", "orders", "order_items", "custo
            "server_logs", "fx_rates")
 
 
+INTERVAL = re.compile(r"^(\d+(?:\.\d+)?) ?(millisecond|second|minute|hour)s?$")
+UNIT_SECONDS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600}
+
+
+def seconds(interval: str) -> float:
+    """``10 seconds``, ``1 minute``, ``500 milliseconds`` (as Spark's ``processingTime`` reads them) in seconds."""
+    number, unit = INTERVAL.match(interval.strip()).groups()
+    return float(number) * UNIT_SECONDS[unit]
+
+
+def _an_interval(value: str | None) -> str | None:
+    if value is not None and not INTERVAL.match(value.strip()):
+        raise ValueError(f"'{value}' is not an interval like '10 seconds' or '1 minute'")
+    return value
+
+
 class SourceStream(Strict):
     """One source's stream over the defaults of ``stream:`` (``max_offsets_per_trigger``: over ``kafka:``'s)."""
 
-    trigger_interval: str | None = None
+    trigger_interval: Annotated[str | None, AfterValidator(_an_interval)] = None
     max_files_per_trigger: int | None = Field(None, ge=1)
     max_offsets_per_trigger: int | None = Field(None, ge=1)
 
 
 class Stream(Strict):
-    trigger_interval: str = "30 seconds"
+    trigger_interval: Annotated[str, AfterValidator(_an_interval)] = "30 seconds"
+    gold_trigger_interval: Annotated[str, AfterValidator(_an_interval)] = Field(
+        "1 minute", description="How often gold tables refresh while the stream runs")
     max_files_per_trigger: int = Field(1000, ge=1)
     sources: dict[str, SourceStream] = Field(default_factory=dict,
                                              description="Per source (its landing folder), over the defaults")

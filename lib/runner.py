@@ -23,7 +23,7 @@ from pyspark.sql.types import StructType
 
 from lakehouse.lib import catalog, incremental, runlog
 from lakehouse.lib.sources import kafka_reader, landing
-from lakehouse.lib.config import ConfigError, Mode, Settings
+from lakehouse.lib.config import ConfigError, Mode, Settings, seconds
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
 from lakehouse.lib.quality.checks import Fresh
@@ -336,21 +336,39 @@ def _outcome_counts(planned: DataFrame) -> tuple[int, int]:
 
 def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,
                on_done: Callable[[runlog.TableRun], None] = lambda run: None) -> list[runlog.TableRun]:
-    """Batch: each table once the tables it reads have caught up, several at once. Stream: all at once."""
+    """Batch: each table once the tables it reads have caught up, several at once. Stream: the tables of one
+    input as queries, the others (gold) refreshed on their own trigger beside them, until stopped."""
     runs = [runlog.TableRun(pipeline.run_id, table.name, mode, table.rules) for table in tables]
     if mode == "stream":
-        rebuilt = [table.name for table in tables if not table.is_stream]
-        if rebuilt:
-            raise ConfigError(f"{', '.join(rebuilt)}: tables of several inputs run in batch mode only")
-        queries = [query for table, run in zip(tables, runs) for query in pipeline.start(table, mode, run)]
-        _await_streams(pipeline, queries)
+        queries = [query for table, run in zip(tables, runs) if table.is_stream
+                   for query in pipeline.start(table, mode, run)]
+        rebuilt = [(table, run) for table, run in zip(tables, runs) if not table.is_stream]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gold") as refresher:
+            refreshing = refresher.submit(_refresh_while_streaming, pipeline, rebuilt) if rebuilt else None
+            _await_streams(pipeline, queries, refreshing)
         return runs
     _run_batch(pipeline, list(zip(tables, runs)), on_done)
     return runs
 
 
+def _refresh_while_streaming(pipeline: Pipeline, rebuilt: list[tuple[Table, runlog.TableRun]]) -> None:
+    """Every ``stream.gold_trigger_interval`` until stopped, each table rebuilt from what its inputs hold then
+    (only what their changes touch, for a table with ``refresh``), inputs first, each cycle logged as runs; the
+    checks validated every ``quality.check_every_batches``-th cycle. The totals add up on ``rebuilt``'s runs."""
+    interval = seconds(pipeline.settings.stream.gold_trigger_interval)
+    cycle = 0
+    while not pipeline.stopping.is_set():
+        cycle += 1
+        runs = [(table, runlog.TableRun(pipeline.run_id, table.name, "stream", table.rules)) for table, _ in rebuilt]
+        _run_batch(pipeline, list(runs), lambda run: None,
+                   validate=cycle % pipeline.settings.quality.check_every_batches == 0)
+        for (_, total), (_, done) in zip(rebuilt, runs):
+            total.add(done.rows_read, done.rows_written, done.rows_quarantined, done.rows_duplicate, done.failures)
+        pipeline.stopping.wait(interval)
+
+
 def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
-               on_done: Callable[[runlog.TableRun], None]) -> None:
+               on_done: Callable[[runlog.TableRun], None], validate: bool = True) -> None:
     """Start each table once every chosen table it reads is done, ``batch.parallel_tables`` at a time.
 
     Each finished table's checks are validated in the background while the others run; the
@@ -388,7 +406,7 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                         continue
                     table, run = running.pop(future)
                     if future.exception() is None:
-                        validation = pipeline.validator.submit(table)
+                        validation = pipeline.validator.submit(table) if validate else None
                         if validation is not None and any(check.action == "fail" for check in table.table_checks):
                             gates[validation] = table
                         else:
@@ -409,18 +427,21 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
         raise failed
 
 
-def _await_streams(pipeline: Pipeline, queries: list[StreamingQuery]) -> None:
-    """Wait while the queries run; a query that fails stops the others and raises its error.
+def _await_streams(pipeline: Pipeline, queries: list[StreamingQuery], refreshing: Future | None) -> None:
+    """Wait while the queries and the gold refresh run; the first that fails stops the rest and raises its error.
 
-    SIGTERM or Ctrl-C stops each query after its batch in flight: an idle query at once, a
-    busy one as its batch ends (``batch_processor``). A batch cut short all the same (one
-    that started as the signal came) is redone on restart, and its writes are idempotent.
+    SIGTERM or Ctrl-C stops each query after its batch in flight (an idle query at once, a
+    busy one as its batch ends, ``batch_processor``) and the gold refresh after its cycle. A
+    batch cut short all the same (one that started as the signal came) is redone on
+    restart, and its writes are idempotent.
     """
     signals = (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
     previous = {number: signal.signal(number, lambda *_: pipeline.stopping.set()) for number in signals}
     try:
-        while any(query.isActive for query in queries):
+        while any(query.isActive for query in queries) or (refreshing is not None and not refreshing.done()):
             failed = next((query.exception() for query in queries if query.exception() is not None), None)
+            if failed is None and refreshing is not None and refreshing.done():
+                failed = refreshing.exception()
             if failed is not None:
                 pipeline.stopping.set()
                 for query in queries:
@@ -433,6 +454,8 @@ def _await_streams(pipeline: Pipeline, queries: list[StreamingQuery]) -> None:
                 time.sleep(0.5)
             else:
                 pipeline.stopping.wait(1)
+        if refreshing is not None and refreshing.exception() is not None:
+            raise refreshing.exception()
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

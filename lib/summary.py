@@ -6,6 +6,7 @@ the HTML report (``lib/report.py``) show the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
@@ -21,6 +22,7 @@ from lakehouse.lib.quality import docs_index
 from lakehouse.lib.quality.quarantine import SHOWN, Replayed
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.runlog import PHASES, TableRun
+from lakehouse.lib.status import TableStatus
 from lakehouse.lib.story import FUNNEL_STEPS, MIN_PEAK_REQUESTS, RECENT_DAYS, TOP_PEAKS, TOP_QUERIES, Story
 
 if TYPE_CHECKING:  # the churn modules import TensorFlow: only `lakehouse train` loads them
@@ -64,6 +66,27 @@ def print_run(console: Console, runs: Iterable[TableRun]) -> None:
     console.print(time)
     for warning in (warning for run in runs for warning in run.warnings):
         console.print(Text.assemble(("warning: ", "bold yellow"), warning))
+
+
+def status_table(statuses: Iterable[TableStatus], now: datetime) -> RichTable:
+    """Per table: its last commit and age, and what the last minute's runs and micro-batches did."""
+    table = _table(f"Tables at {now:%Y-%m-%d %H:%M:%S} UTC", "table", "version", "last commit (UTC)", "age",
+                   "rows last minute", "input rows/s", "processed rows/s")
+    for status in statuses:
+        processed = status.processing_rate
+        table.add_row(status.table, str(status.version), f"{status.committed_at:%Y-%m-%d %H:%M:%S}",
+                      _age(status.age(now)), f"{status.rows_written:,}", f"{status.input_rate:,.1f}",
+                      "-" if processed is None else f"{processed:,.1f}")
+    return table
+
+
+def _age(age: timedelta) -> str:
+    seconds = int(age.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h" if seconds < 172_800 else f"{seconds // 86_400} d"
 
 
 def print_tables(console: Console, tables: Iterable[Table]) -> None:

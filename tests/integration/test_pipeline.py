@@ -211,7 +211,7 @@ def test_stream_mode_runs_the_same_declaration_and_picks_up_new_files(spark: Spa
                                                                       first_run: dict) -> None:
     table = registry.get("bronze.reviews")
     pipeline = Pipeline(spark, settings, "stream")
-    query = pipeline.start(table, "stream", TableRun(pipeline.run_id, table.name, "stream"))
+    [query] = pipeline.start(table, "stream", TableRun(pipeline.run_id, table.name, "stream"))  # files only
     try:
         query.processAllAvailable()
         land(Path(settings.paths.landing), "reviews/dt=2026-11-23/hand-stream.jsonl", [
@@ -228,8 +228,9 @@ def test_a_silver_table_with_rules_runs_in_stream_mode(spark: SparkSession, sett
                                                       first_run: dict) -> None:
     pipeline = Pipeline(spark, settings, "stream-silver")
     tables = [registry.get("bronze.reviews"), registry.get("silver.reviews")]
-    queries = [pipeline.start(table, "stream", TableRun(pipeline.run_id, table.name, "stream", table.rules))
-               for table in tables]
+    queries = [query for table in tables
+               for query in pipeline.start(table, "stream",
+                                           TableRun(pipeline.run_id, table.name, "stream", table.rules))]
     try:
         for query in queries:
             query.processAllAvailable()
