@@ -76,6 +76,7 @@ class SourceStream(Strict):
     """One source's stream over the defaults of ``stream:`` (``max_offsets_per_trigger``: over ``kafka:``'s)."""
 
     trigger_interval: Annotated[str | None, AfterValidator(_an_interval)] = None
+    watermark: Annotated[str | None, AfterValidator(_an_interval)] = None
     max_files_per_trigger: int | None = Field(None, ge=1)
     max_offsets_per_trigger: int | None = Field(None, ge=1)
 
@@ -85,6 +86,10 @@ class Stream(Strict):
     gold_trigger_interval: Annotated[str, AfterValidator(_an_interval)] = Field(
         "1 minute", description="How often gold tables refresh while the stream runs")
     max_files_per_trigger: int = Field(1000, ge=1)
+    watermark: Annotated[str | None, AfterValidator(_an_interval)] = Field(
+        None, description="How far behind the newest event an event may arrive before it is late; None: never late")
+    late_events: Literal["count", "quarantine"] = Field(
+        "count", description="A late event is written and counted (count) or quarantined as late_beyond_watermark")
     sources: dict[str, SourceStream] = Field(default_factory=dict,
                                              description="Per source (its landing folder), over the defaults")
 
@@ -96,10 +101,12 @@ class Stream(Strict):
         return value
 
     def of(self, source: str | None) -> SourceStream:
-        """The source's own trigger and batch sizes, the defaults where it names none (or for no one source)."""
+        """The source's own trigger, watermark and batch sizes, the defaults where it names none (or for no one
+        source)."""
         own = self.sources.get(source, SourceStream())
         return own.model_copy(update={
             "trigger_interval": own.trigger_interval or self.trigger_interval,
+            "watermark": own.watermark or self.watermark,
             "max_files_per_trigger": own.max_files_per_trigger or self.max_files_per_trigger,
         })
 

@@ -43,6 +43,7 @@ class Table:
     pseudonyms: Mapping[str, str] = field(default_factory=dict)
     refresh: ByKey | None = None
     checks: tuple[Check, ...] = ()
+    event_time: str | None = None  # the column lateness is measured on (stream.sources.<source>.watermark)
 
     @property
     def layer(self) -> str:
@@ -100,6 +101,7 @@ def table(
     pseudonyms: Mapping[str, str] | None = None,
     refresh: ByKey | None = None,
     checks: Sequence[Check] = (),
+    event_time: str | None = None,
 ) -> Callable[[Transform], Transform]:
     """Declare ``name`` (``layer.table``) as built by the decorated function.
 
@@ -107,6 +109,7 @@ def table(
     current contents the function receives as arguments, in that order. Such a table is
     rebuilt whole, or, with ``refresh``, only where what changed upstream touches it.
     ``checks`` are what the stored table must hold after each run, besides its key's.
+    ``event_time`` is the column an event's lateness is measured on, against its source's watermark.
     """
 
     def declare(transform: Transform) -> Transform:
@@ -122,6 +125,7 @@ def table(
             pseudonyms=dict(pseudonyms or {}),
             refresh=refresh,
             checks=tuple(checks),
+            event_time=event_time,
         )
         return transform
 

@@ -46,6 +46,7 @@ RUNS_SCHEMA = StructType([
     StructField("status", StringType(), False),
     StructField("error", StringType(), True),
     StructField("phase_seconds", MapType(StringType(), DoubleType()), True),
+    StructField("rows_late", LongType(), True),
 ])
 DQ_SCHEMA = StructType([
     StructField("run_id", StringType(), False),
@@ -108,6 +109,7 @@ class TableRun:
     rows_written: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    rows_late: int = 0  # events before their table's watermark, written or quarantined (lib/watermarks.py)
     failures: Counter = field(default_factory=Counter)
     error: str | None = None
     failure: Exception | None = None  # what stopped a micro-batch, as raised inside it
@@ -140,17 +142,21 @@ class TableRun:
         """The run's time outside its phases: starting the query, offsets, the checkpoint."""
         return max(0.0, self.seconds - sum(self.phase_seconds.values()))
 
-    def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
+    def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: Mapping[str, int],
+            late: int = 0) -> None:
         with self._adding:  # a source's files and topic feed one run from two queries
-            self._add(read, written, quarantined, duplicate, failures)
+            self.batches += 1
+            self.rows_read += read
+            self.rows_written += written
+            self.rows_quarantined += quarantined
+            self.rows_duplicate += duplicate
+            self.rows_late += late
+            self.failures.update(failures)
 
-    def _add(self, read: int, written: int, quarantined: int, duplicate: int, failures: dict[str, int]) -> None:
-        self.batches += 1
-        self.rows_read += read
-        self.rows_written += written
-        self.rows_quarantined += quarantined
-        self.rows_duplicate += duplicate
-        self.failures.update(failures)
+    def absorb(self, other: TableRun) -> None:
+        """Add another run's figures: a stream's micro-batch or a gold refresh to the command's totals."""
+        self.add(other.rows_read, other.rows_written, other.rows_quarantined, other.rows_duplicate, other.failures,
+                 other.rows_late)
 
     def finish(self) -> None:
         self.finished_at = now()
@@ -161,7 +167,7 @@ def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) ->
     rows = [(run.run_id, run.table, run.mode, run.started_at, run.finished_at or now(), run.seconds,
              run.batches, run.rows_read, run.rows_written, run.rows_quarantined, run.rows_duplicate,
              "failed" if run.error else "succeeded", run.error,
-             {**run.phase_seconds, "other": run.other_seconds})
+             {**run.phase_seconds, "other": run.other_seconds}, run.rows_late)
             for run in runs]
     runs_path = catalog.ensure(spark, settings, RUNS, RUNS_SCHEMA)
     spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(runs_path)

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
@@ -29,7 +29,8 @@ from lakehouse.lib.pseudonyms import pseudonymise
 from lakehouse.lib.quality.checks import Fresh
 from lakehouse.lib.quality.validator import Validated, Validator
 from lakehouse.lib.registry import Landing, Table, checked_tables, get, validated_tables
-from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, RuleViolation, is_quarantined, with_results
+from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, Rule, RuleViolation, is_quarantined, with_results
+from lakehouse.lib.watermarks import Watermarks, is_late, late_rule
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
@@ -50,6 +51,7 @@ class Pipeline:
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
         self.validator = Validator(spark, settings, run_id)
+        self.watermarks = Watermarks(spark)
         self.stopping = threading.Event()  # set by SIGTERM or Ctrl-C in stream mode: stop after the batch in flight
         checked = {table.name for table in checked_tables()}
         unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
@@ -217,8 +219,7 @@ class Pipeline:
             if run.mode == "stream":
                 counted.finish()
                 runlog.record(batch.sparkSession, self.settings, [counted])
-                run.add(counted.rows_read, counted.rows_written, counted.rows_quarantined, counted.rows_duplicate,
-                        counted.failures)  # the stream's totals since it started, for the command to print
+                run.absorb(counted)  # the stream's totals since it started, for the command to print
                 self.validator.every(table, batch_id)
             if self.stopping.is_set():  # stopped from another thread: stop() waits for this one to return
                 threading.Thread(target=_stop_query, args=(self.spark, query)).start()  # not the batch's clone
@@ -233,6 +234,19 @@ class Pipeline:
         with run.timed("write"):
             written = table.write.commit(table.write.plan(out, target), target)
         run.add(written, written, 0, 0, {})
+
+    def _rules_now(self, table: Table) -> tuple[tuple[Rule, ...], str | None]:
+        """The table's rules for this batch, and SQL for a late event (None without a watermark): with
+        ``stream.late_events: quarantine``, ``late_beyond_watermark`` joins the declared rules."""
+        delay = self.settings.stream.of(source_of(table)).watermark if table.event_time else None
+        if delay is None:
+            return table.rules, None
+        cutoff = self.watermarks.cutoff(table, self.settings.table_path(table.name), seconds(delay))
+        if cutoff is None:
+            return table.rules, None
+        if self.settings.stream.late_events == "quarantine":
+            return (*table.rules, late_rule(table.event_time, cutoff)), is_late(table.event_time, cutoff)
+        return table.rules, is_late(table.event_time, cutoff)
 
     def _check_share(self, table: Table, account: Account, run: runlog.TableRun) -> None:
         """Above the table's quarantine share the batch stops unwritten (``fail``) or the run warns (``warn``)."""
@@ -253,14 +267,15 @@ class Pipeline:
         the rules, applied and unchanged rows on the write's plan. If they do not add up, a
         row would have been lost (or made up) on the way, and the batch stops unwritten.
         """
+        rules, late = self._rules_now(table)
         read = Observation(f"{table.name}:{target.batch_id}:read")
         observed = batch.observe(read, F.count(F.lit(1)).alias("rows"))
-        checked = with_results(self.output(table, observed), table.rules).persist()
+        checked = with_results(self.output(table, observed), rules).persist()
         planned: DataFrame | None = None
         try:
             with run.timed("check"):
-                counts = _rule_counts(checked, table)
-            broken = [rule.name for rule in table.rules if rule.action == "fail" and counts[rule.name]]
+                counts, newest = _rule_counts(checked, rules, late, table.event_time)
+            broken = [rule.name for rule in rules if rule.action == "fail" and counts[rule.name]]
             if broken:
                 raise RuleViolation(f"{table.name}: rule {', '.join(broken)} failed; nothing written")
             with run.timed("plan"):
@@ -275,8 +290,9 @@ class Pipeline:
                            self.settings.table_path(f"quarantine.{table.short_name}"),
                            f"{table.name}:quarantine", target.batch_id)
                 table.write.commit(planned, target)
-            failures = {rule.name: counts[rule.name] for rule in table.rules}
-            run.add(account.read, account.applied, account.quarantined, account.unchanged, failures)
+            failures = {rule.name: counts[rule.name] for rule in rules}
+            run.add(account.read, account.applied, account.quarantined, account.unchanged, failures, counts["_late"])
+            self.watermarks.advance(table, newest)
         finally:
             checked.unpersist()
             if planned is not None:
@@ -316,15 +332,20 @@ class Account:
                 f"or unchanged); nothing written")
 
 
-def _rule_counts(checked: DataFrame, table: Table) -> dict[str, int]:
-    """Quarantined rows and failures per rule, in one aggregation over the cached batch."""
+def _rule_counts(checked: DataFrame, rules: Sequence[Rule], late: str | None,
+                 event_time: str | None) -> tuple[dict[str, int], Any]:
+    """Quarantined rows, failures per rule and late events, and the newest event time kept, in one aggregation
+    over the cached batch."""
     failed = F.array_union(F.col(FAILED_RULES), F.col(WARNED_RULES))
     aggregates = [
         F.count_if(is_quarantined()).alias("_quarantined"),
-        *[F.count_if(F.array_contains(failed, rule.name)).alias(rule.name) for rule in table.rules],
+        F.count_if(F.expr(late) if late else F.lit(False)).alias("_late"),
+        *[F.count_if(F.array_contains(failed, rule.name)).alias(rule.name) for rule in rules],
+        F.max(F.when(~is_quarantined(), F.col(event_time)) if event_time else F.lit(None)).alias("_newest"),
     ]
-    row = checked.agg(*aggregates).first()
-    return {k: int(v or 0) for k, v in row.asDict().items()}
+    row = checked.agg(*aggregates).first().asDict()
+    newest = row.pop("_newest")
+    return {k: int(v or 0) for k, v in row.items()}, newest
 
 
 def _outcome_counts(planned: DataFrame) -> tuple[int, int]:
@@ -363,7 +384,7 @@ def _refresh_while_streaming(pipeline: Pipeline, rebuilt: list[tuple[Table, runl
         _run_batch(pipeline, list(runs), lambda run: None,
                    validate=cycle % pipeline.settings.quality.check_every_batches == 0)
         for (_, total), (_, done) in zip(rebuilt, runs):
-            total.add(done.rows_read, done.rows_written, done.rows_quarantined, done.rows_duplicate, done.failures)
+            total.absorb(done)
         pipeline.stopping.wait(interval)
 
 

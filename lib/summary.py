@@ -54,13 +54,14 @@ def print_generation(console: Console, summary: GenerationSummary, landing: str)
 def print_run(console: Console, runs: Iterable[TableRun]) -> None:
     """Rows per table, then where each table's seconds went (``runlog.PHASES`` and the rest)."""
     runs = list(runs)
-    rows = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "checks held",
+    rows = _table("Run", "table", "batches", "read", "written", "quarantined", "duplicate", "late", "checks held",
                   "seconds")
     time = _table("Where the time went (seconds)", "table", *PHASES, "other")
     for run in runs:
         checks = f"{run.checks_held} of {run.checks_validated}" if run.checks_validated else "-"
         rows.add_row(run.table, str(run.batches), f"{run.rows_read:,}", f"{run.rows_written:,}",
-                     f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", checks, f"{run.seconds:.1f}")
+                     f"{run.rows_quarantined:,}", f"{run.rows_duplicate:,}", f"{run.rows_late:,}", checks,
+                     f"{run.seconds:.1f}")
         time.add_row(run.table, *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
     console.print(rows)
     console.print(time)

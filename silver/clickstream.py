@@ -36,7 +36,7 @@ CHECKS = (
 
 
 @table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, checks=CHECKS,
-       write=InsertNew(), pseudonyms={"ip": "ip"})
+       write=InsertNew(), pseudonyms={"ip": "ip"}, event_time="event_ts")
 def clickstream(bronze: DataFrame) -> DataFrame:
     """One row per website event (event_id), the first delivery kept; times in UTC."""
     events = typed(bronze, FIELDS)

@@ -26,7 +26,8 @@ CHECKS = (
 )
 
 
-@table("silver.inventory", source="bronze.inventory", key=["event_id"], rules=RULES, checks=CHECKS, write=InsertNew())
+@table("silver.inventory", source="bronze.inventory", key=["event_id"], rules=RULES, checks=CHECKS,
+       write=InsertNew(), event_time="event_ts")
 def inventory(bronze: DataFrame) -> DataFrame:
     """One row per stock movement (event_id), the first delivery kept."""
     return typed(bronze, FIELDS).select(*names(FIELDS), *LINEAGE)

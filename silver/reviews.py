@@ -29,7 +29,8 @@ CHECKS = (
 )
 
 
-@table("silver.reviews", source="bronze.reviews", key=["review_id"], rules=RULES, checks=CHECKS, write=InsertNew())
+@table("silver.reviews", source="bronze.reviews", key=["review_id"], rules=RULES, checks=CHECKS,
+       write=InsertNew(), event_time="created_ts")
 def reviews(bronze: DataFrame) -> DataFrame:
     """One row per review (review_id), the first delivery kept."""
     return typed(bronze, FIELDS).withColumn("review_date", F.to_date("created_ts")).select(*COLUMNS, *LINEAGE)

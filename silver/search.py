@@ -32,7 +32,8 @@ def normalised(query: Column) -> Column:
     return F.lower(F.trim(F.regexp_replace(query, r"\s+", " ")))
 
 
-@table("silver.search", source="bronze.search", key=["search_id"], rules=RULES, checks=CHECKS, write=InsertNew())
+@table("silver.search", source="bronze.search", key=["search_id"], rules=RULES, checks=CHECKS, write=InsertNew(),
+       event_time="search_ts")
 def search(bronze: DataFrame) -> DataFrame:
     """One row per site search (search_id), the first delivery kept."""
     searches = typed(bronze, FIELDS)

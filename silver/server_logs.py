@@ -33,7 +33,8 @@ def request_part(group: int) -> Column:
     return F.nullif(F.regexp_extract("request", REQUEST, group), F.lit(""))
 
 
-@table("silver.server_logs", source="bronze.server_logs", rules=RULES, checks=CHECKS, pseudonyms={"ip": "ip"})
+@table("silver.server_logs", source="bronze.server_logs", rules=RULES, checks=CHECKS, pseudonyms={"ip": "ip"},
+       event_time="ts")
 def server_logs(bronze: DataFrame) -> DataFrame:
     """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds."""
     requests = typed(bronze, FIELDS)
