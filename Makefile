@@ -27,10 +27,11 @@ $(MODULES): FORCE
 	    -o -name pom.xml -o -name py.typed | sort > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
+# uv installs what pip would, several times faster (downloads in parallel, a shared cache).
 $(BIN)/lakehouse: setup.py $(MODULES)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,ml]" --config-settings editable_mode=strict
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test,ml]" --config-setting editable_mode=strict
 	@touch $@
 
 $(JARS)/.resolved: jvm/pom.xml

@@ -1,8 +1,9 @@
 """The package as a user gets it: ``make package`` into a folder outside the repository, the wheel
 installed into a fresh virtualenv there, and commands run from there, with no LAKEHOUSE_* set.
 
-Building the virtualenv installs pyspark and the rest from the pip cache: about a minute on 2 cores,
-once per test session; those tests are marked ``slow`` (``-m "not slow"`` leaves them out).
+Building the virtualenv installs pyspark and the rest with uv (as ``make setup`` does) from its cache: seconds
+once ``make setup`` has filled it, once per test session; those tests are marked ``slow`` (``-m "not slow"``
+leaves them out).
 """
 from __future__ import annotations
 
@@ -59,8 +60,9 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv outside the repository with the wheel (and its dependencies) installed."""
     folder = outside_repo(tmp_path_factory.mktemp("venv"))
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=120)
-    done = subprocess.run([str(folder / "bin" / "pip"), "install", "--quiet", str(wheel)],
-                          capture_output=True, text=True, timeout=600)
+    uv = Path(sys.executable).parent / "uv"
+    done = subprocess.run([str(uv), "pip", "install", "--quiet", "--python", str(folder / "bin" / "python"),
+                           str(wheel)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return folder
 
