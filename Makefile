@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down FORCE
+.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -106,6 +106,9 @@ postgres-up: setup ## Start a local PostgreSQL on 127.0.0.1:5432 (POSTGRES_PORT=
 
 postgres-down: ## Stop the local PostgreSQL
 	$(BIN)/lakehouse postgres down
+
+extract: setup ## Append what changed in the transaction database (oltp.url, LAKEHOUSE_OLTP_URL) to bronze
+	$(BIN)/lakehouse extract all --env $(ENV)
 
 test: setup ## Run the test suite
 	$(BIN)/python -m pytest

@@ -74,6 +74,9 @@ def generate(
     history_days: int = typer.Option(120, min=0, help="Days the shop was open before --start: customers buy and "
                                      "leave, and those orders arrive in the database's first snapshot (lakehouse "
                                      "train needs churn.horizon_days and more); with --to-kafka: not used"),
+    to_postgres: bool = typer.Option(False, "--to-postgres",
+                                     help="Play the orders' change events against the transaction database "
+                                          "(oltp.url) at --rate a second for at most --duration seconds"),
     to_kafka: bool = typer.Option(False, "--to-kafka",
                                   help="Publish the event sources to Kafka, not to files (--events: not used)"),
     rate: float = typer.Option(200, min=0.1, help="With --to-kafka: messages a second, over every topic"),
@@ -85,6 +88,10 @@ def generate(
     from lakehouse.lib.summary import print_generation
 
     settings = load(env)
+    if to_postgres:
+        _play_orders(settings, customers=customers, events=events, days=days, seed=seed,
+                     start=date(start.year, start.month, start.day), bad_rate=bad_rate, rate=rate, duration=duration)
+        return
     if to_kafka:
         _publish(settings, customers=customers, days=days, seed=seed, start=date(start.year, start.month,
                  start.day), bad_rate=bad_rate, rate=rate, duration=duration)
@@ -95,6 +102,43 @@ def generate(
                             seed=seed, start=date(start.year, start.month, start.day), bad_rate=bad_rate,
                             history_days=history_days)
     print_generation(console, summary, settings.paths.landing)
+
+
+def _play_orders(settings: config.Settings, *, customers: int, events: int, days: int, seed: int, start: date,
+                 bad_rate: float, rate: float, duration: float) -> None:
+    from lakehouse.lib.generator import source_records
+    from lakehouse.lib.sources.oltp import apply_changes
+
+    records = source_records(customers=customers, events=events, days=days, seed=seed, start=start,
+                             bad_rate=bad_rate)
+    changes = records["orders"] + records["order_items"]
+    target = settings.oltp.jdbc_url()
+    with console.status(f"writing {len(changes):,} order changes to {target}, {rate:g} a second"):
+        applied = apply_changes(settings.oltp.dsn(), changes, rate, duration)
+    console.print(f"Wrote {applied.written:,} order changes to {target} in {applied.seconds:.1f} s; the database "
+                  f"refused {applied.refused:,} (the generator's bad records); {applied.left:,} not reached in "
+                  f"--duration {duration:g} s", highlight=False)
+
+
+@app.command()
+def extract(
+    table: str = typer.Argument("all", help="orders, order_items or all"),
+    env: str = ENV,
+) -> None:
+    """Append what changed in the transaction database since the last extract to bronze, as change events."""
+    from lakehouse.lib import session
+    from lakehouse.lib.runner import Pipeline
+    from lakehouse.lib.sources.oltp import TABLES, extract_into_bronze
+
+    settings = load(env)
+    settings.oltp.jdbc_url()
+    chosen = list(TABLES) if table == "all" else [table]
+    pipeline = Pipeline(session.start(settings), settings, new_run_id())
+    for name in chosen:
+        with console.status(f"extracting {name} from {settings.oltp.jdbc_url()}"):
+            found, run = extract_into_bronze(pipeline, name)
+        console.print(f"{name}: {run.rows_written:,} changes into bronze.{name} (transactions from {found.since} on; "
+                      f"the next extract starts at {found.mark})", highlight=False)
 
 
 def _publish(settings: config.Settings, *, customers: int, days: int, seed: int, start: date, bad_rate: float,
@@ -162,6 +206,7 @@ def kafka_down() -> None:
 postgres_app = typer.Typer(no_args_is_help=True, help="PostgreSQL: a local server on loopback (data/postgres).")
 app.add_typer(postgres_app, name="postgres")
 POSTGRES_FOLDER = config.CONF_DIR.parent / "data" / "postgres"
+OLTP_DATABASE = "shop"
 
 
 @postgres_app.command("up")
@@ -172,8 +217,12 @@ def postgres_up(port: int = typer.Option(5432, min=1, max=65535, help="Port on 1
 
     with console.status(f"starting PostgreSQL on 127.0.0.1:{port}"):
         server = postgres_server.start(POSTGRES_FOLDER, port)
-        postgres_server.create_database(server, database)
+        for name in (database, OLTP_DATABASE):
+            postgres_server.create_database(server, name)
     console.print(f"PostgreSQL at {server.url(database)} (cluster and log in {server.folder})", highlight=False)
+    console.print(f"The shop's transaction database (lakehouse generate --to-postgres, lakehouse extract):\n"
+                  f"export LAKEHOUSE_OLTP_URL=jdbc:postgresql://127.0.0.1:{server.port}/{OLTP_DATABASE}",
+                  highlight=False, soft_wrap=True)
 
 
 @postgres_app.command("down")

@@ -244,6 +244,32 @@ class Kafka(Strict):
         }
 
 
+class Oltp(Strict):
+    """The shop's transaction database (PostgreSQL), which ``lakehouse extract`` reads its orders from."""
+
+    url: str | None = Field(None, pattern=r"^jdbc:postgresql://[^/]+/[^/?]+$",
+                            description="jdbc:postgresql://host:port/database; LAKEHOUSE_OLTP_URL overrides it")
+    user: str = "postgres"
+    password_env: str = Field("LAKEHOUSE_OLTP_PASSWORD", description="Environment variable holding the password")
+
+    def jdbc_url(self) -> str:
+        if not self.url:
+            raise ConfigError("oltp.url is not set: set it in conf/<env>.yaml or LAKEHOUSE_OLTP_URL "
+                              "(`make postgres-up` prints a local server's address)")
+        return self.url
+
+    def jdbc_options(self) -> dict[str, str]:
+        password = os.environ.get(self.password_env)
+        return {"url": self.jdbc_url(), "user": self.user, "driver": "org.postgresql.Driver",
+                **({"password": password} if password else {})}
+
+    def dsn(self) -> str:
+        """The same database for Python's psycopg2 (``generate --to-postgres``)."""
+        password = os.environ.get(self.password_env)
+        login = f"{self.user}:{password}" if password else self.user
+        return self.jdbc_url().removeprefix("jdbc:").replace("://", f"://{login}@", 1)
+
+
 class Athena(Strict):
     """Where analysts query gold: the Glue database Athena names the gold tables in, and how to reach it."""
 
@@ -291,6 +317,7 @@ class Settings(Strict):
     maintenance: Maintenance = Maintenance()
     emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
     kafka: Kafka = Kafka()
+    oltp: Oltp = Oltp()
     athena: Athena = Athena()
     alerting: Alerting = Alerting()
     churn: Churn = Churn()
@@ -391,6 +418,9 @@ def load(env: str = "local", conf: Traversable | None = None) -> Settings:
     bootstrap = os.environ.get("LAKEHOUSE_KAFKA_BOOTSTRAP")
     if bootstrap and isinstance(raw.get("kafka") or {}, dict):
         raw["kafka"] = {**(raw.get("kafka") or {}), "bootstrap_servers": bootstrap}
+    oltp = os.environ.get("LAKEHOUSE_OLTP_URL")
+    if oltp and isinstance(raw.get("oltp") or {}, dict):
+        raw["oltp"] = {**(raw.get("oltp") or {}), "url": oltp}
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

@@ -87,17 +87,24 @@ def committed_rows(spark: SparkSession, path: str, before: int) -> int:
     return int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
 
 
-def append(batch: DataFrame, path: str, app_id: str, batch_id: int) -> int:
+def append(batch: DataFrame, path: str, app_id: str | None, batch_id: int | None,
+           user_metadata: str | None = None) -> int:
     """Append once per (app id, batch id); the rows this call wrote (0 if an earlier try did).
 
-    Appends to one table from this process take turns (a source's files and its topic are two
-    queries into one bronze table), so the commit after ``before`` is this call's.
+    Without an app id the append is not deduplicated by Delta: its caller makes it once (the
+    extract stores its high-water mark in the same commit, as ``user_metadata``). Appends to
+    one table from this process take turns (a source's files and its topic are two queries
+    into one bronze table), so the commit after ``before`` is this call's.
     """
     spark = batch.sparkSession
+    writer = batch.write.format("delta").mode("append")
+    if app_id is not None:
+        writer = writer.option("txnAppId", app_id).option("txnVersion", batch_id)
+    if user_metadata is not None:
+        writer = writer.option("userMetadata", user_metadata)
     with _appending[path]:
         before = table_version(spark, path)
-        (batch.write.format("delta").mode("append")
-         .option("txnAppId", app_id).option("txnVersion", batch_id).save(path))
+        writer.save(path)
         return committed_rows(spark, path, before)
 
 

@@ -20,6 +20,7 @@ JARS = [
     "io.delta:delta-spark_2.13:4.0.1",
     "org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.2",
     "software.amazon.msk:aws-msk-iam-auth:2.3.2",
+    "org.postgresql:postgresql:42.7.14",
 ]
 EXCLUDED = [
     "org.scala-lang:scala-library", "org.antlr:antlr4-runtime", "org.apache.spark:spark-tags_2.13",
