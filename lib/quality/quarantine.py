@@ -65,13 +65,20 @@ def read(pipeline: Pipeline, table: Table) -> DataFrame:
 
 
 def summary(pipeline: Pipeline) -> DataFrame:
-    """Rows held and replayed per table, rule and day quarantined; a row failing two rules counts under both."""
+    """Rows held and replayed per table, rule and day quarantined; a row failing two rules counts under both.
+
+    Only quarantine tables that exist are read: a source not yet run has nothing held, and a
+    summary creates no table."""
     parts = []
     for table in registry.checked_tables():
+        if not DeltaTable.isDeltaTable(pipeline.spark, _path(pipeline, table)):
+            continue
         pipeline.prepare(table)
         parts.append(read(pipeline, table).select(
             F.lit(table.short_name).alias("table"), F.explode("failed_rules").alias("rule"),
             F.to_date("quarantined_at").alias("day"), is_held().alias("held")))
+    if not parts:
+        return pipeline.spark.createDataFrame([], "table string, rule string, day date, held bigint, replayed bigint")
     return (reduce(DataFrame.unionByName, parts).groupBy("table", "rule", "day")
             .agg(F.count_if("held").alias("held"), F.count_if(~F.col("held")).alias("replayed"))
             .orderBy("table", "rule", "day"))

@@ -82,20 +82,34 @@ def searches(spark: SparkSession, root: Settings) -> Settings:
     return root
 
 
+@pytest.fixture(scope="module")
+def held(spark: SparkSession, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The searches run once into a lakehouse that the tests which change nothing share."""
+    folder = tmp_path_factory.mktemp("held")
+    paths = settings.paths.model_copy(update={"landing": str(folder / "landing"),
+                                              "lakehouse": str(folder / "lakehouse")})
+    catalog._ensured.clear()
+    shared = settings.model_copy(update={"paths": paths})
+    land_searches(shared)
+    run(spark, shared, "bronze.search", "silver.search", "gold.search_terms_daily")
+    yield shared
+    catalog._ensured.clear()
+
+
 def with_quality(root: Settings, **quality: object) -> Settings:
     return root.model_copy(update={"quality": Quality(**quality)})
 
 
-def test_summary_counts_held_rows_by_table_rule_and_day(spark: SparkSession, searches: Settings) -> None:
-    counts = quarantine.summary(Pipeline(spark, searches, "r")).where("table = 'search'").collect()
+def test_summary_counts_held_rows_by_table_rule_and_day(spark: SparkSession, held: Settings) -> None:
+    counts = quarantine.summary(Pipeline(spark, held, "r")).where("table = 'search'").collect()
     by_rule = {row.rule: (row.held, row.replayed) for row in counts}
     assert by_rule == {"customer_id_is_well_formed": (2, 0), "results_count_not_negative": (2, 0),
                        "record_is_parseable": (1, 0)}
 
 
-def test_show_lists_the_held_rows_of_one_rule_with_their_text(spark: SparkSession, searches: Settings) -> None:
+def test_show_lists_the_held_rows_of_one_rule_with_their_text(spark: SparkSession, held: Settings) -> None:
     table = quarantine.checked_table("quarantine.search")
-    shown = quarantine.show(Pipeline(spark, searches, "r"), table, "customer_id_is_well_formed", 10).collect()
+    shown = quarantine.show(Pipeline(spark, held, "r"), table, "customer_id_is_well_formed", 10).collect()
     assert sorted(row.search_id for row in shown) == ["S-BOTH", "S-LEGACY"]
     assert {row.customer_id for row in shown} == {"c-legacy-7", "c-legacy-8"}
     assert all("customer_id_is_well_formed" in row.failed_rules and row.run_id == "test-run" for row in shown)
@@ -170,12 +184,12 @@ def test_change_events_replay_from_their_kept_line(spark: SparkSession, root: Se
     assert current.count() == 1 and current.first().status == "placed"
 
 
-def test_a_table_without_rules_or_an_unknown_rule_is_refused(spark: SparkSession, searches: Settings) -> None:
+def test_a_table_without_rules_or_an_unknown_rule_is_refused(spark: SparkSession, held: Settings) -> None:
     with pytest.raises(ConfigError, match="has no quarantine"):
         quarantine.checked_table("gold.daily_sales")
     with pytest.raises(ConfigError, match="has no rule 'no_such_rule'"):
-        quarantine.replay(Pipeline(spark, searches, "r"), registry.get("silver.search"), rule="no_such_rule")
-    assert rows(spark, searches, "quarantine.search").where(F.col("replay_id").isNotNull()).count() == 0
+        quarantine.replay(Pipeline(spark, held, "r"), registry.get("silver.search"), rule="no_such_rule")
+    assert rows(spark, held, "quarantine.search").where(F.col("replay_id").isNotNull()).count() == 0
 
 
 def test_above_the_quarantine_share_a_failing_run_writes_nothing(spark: SparkSession, root: Settings) -> None:
