@@ -28,6 +28,7 @@ GOLD_TABLES = {
     "gold.basket_size_daily": ("date", "country", "orders", "units", "revenue_usd"),
     "gold.cohort_retention_weekly": ("cohort_week", "weeks_since_first", "cohort_customers", "active_customers",
                                      "retention_rate"),
+    "gold.sales_minute": ("minute", "date", "orders", "units", "revenue_usd", "unpriced_lines"),
 }
 
 

@@ -52,7 +52,7 @@ def test_a_table_with_its_whole_upstream_and_downstream() -> None:
     downstream = {node.id for node in GRAPH.around("silver.fx_rates").nodes if node.layer == "gold"}
     assert downstream == {"gold.daily_sales", "gold.product_performance_daily", "gold.customer_features",
                           "gold.customer_features_history",
-                          "gold.basket_size_daily", "gold.cohort_retention_weekly"}
+                          "gold.basket_size_daily", "gold.cohort_retention_weekly", "gold.sales_minute"}
 
 
 def test_a_layer_with_what_it_reads_and_where_its_rows_go() -> None:
