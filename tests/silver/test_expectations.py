@@ -131,7 +131,8 @@ def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession,
               "silver.orders", "silver.products", "silver.reviews", "silver.search", "silver.server_logs",
               "gold.basket_size_daily", "gold.cohort_retention_weekly", "gold.customer_features",
               "gold.customer_features_history", "gold.daily_sales", "gold.funnel_daily", "gold.inventory_current",
-              "gold.product_performance_daily", "gold.search_terms_daily", "gold.server_health_minute"}
+              "gold.product_performance_daily", "gold.sales_minute", "gold.search_terms_daily",
+              "gold.server_health_minute"}
     assert listed == set(TABLES) | {f"{name}.stored" for name in stored}
     assert set(re.findall(r"expectations/silver/([a-z_]+)\.html", page)) == {n.split(".")[1] for n in TABLES}
     assert set(docs.validated) == {"silver.reviews", "silver.reviews.stored", "silver.products.stored"}
