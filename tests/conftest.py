@@ -14,7 +14,7 @@ import pytest
 import yaml
 from pyspark.sql import SparkSession
 
-from lakehouse.lib import config, session
+from lakehouse.lib import catalog, config, registry, runlog, session
 
 # Python workers (pandas UDFs, MLflow's spark_udf) run this interpreter, as lib/session.py sets for local Spark
 # (pytest-spark starts the session without it).
@@ -56,3 +56,18 @@ def spark(settings: config.Settings, spark_session: SparkSession) -> SparkSessio
     warehouse = spark_session.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
     assert Path(warehouse).resolve() == (catalog / "warehouse").resolve(), "pytest.ini: catalog of the test root"
     return spark_session
+
+
+def restore_catalog(spark: SparkSession, settings: config.Settings, *names: str) -> None:
+    """Point the session's one catalog back at the test run's own root for the tables ``names`` (with their
+    quarantines and companions) and the run log, after a test ran them on a root of its own: later tests read
+    the run's tables by name."""
+    from lakehouse.lib.runner import Pipeline
+
+    catalog._ensured.clear()
+    pipeline = Pipeline(spark, settings, "restore-catalog")
+    for name in names:
+        pipeline.prepare(registry.get(name))
+    for name, schema in ((runlog.RUNS, runlog.RUNS_SCHEMA), (runlog.DQ_RESULTS, runlog.DQ_SCHEMA),
+                         (runlog.SUITE_VERSIONS, runlog.SUITE_VERSIONS_SCHEMA)):
+        catalog.ensure(spark, settings, name, schema)

@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 from lakehouse.lib import catalog, registry
 from lakehouse.lib.config import Settings
 from lakehouse.lib.runner import Pipeline, run_tables
+from tests.conftest import restore_catalog
 
 from .conftest import land
 
@@ -43,7 +44,7 @@ def runs(request: pytest.FixtureRequest, spark: SparkSession, settings: Settings
     land(landing, "clickstream/part-1.jsonl", [click("E3", "10:30"), click("E4", "11:30"), click("E5", "12:30")])
     second = run_tables(Pipeline(spark, root, "late-2"), tables, "batch")  # a new pipeline: the watermark is read
     yield root, {run.table: run for run in second}
-    catalog._ensured.clear()
+    restore_catalog(spark, settings, *TABLES)
 
 
 def rows(spark: SparkSession, root: Settings, name: str) -> list:

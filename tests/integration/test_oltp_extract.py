@@ -20,6 +20,7 @@ from lakehouse.lib import catalog, postgres_server, registry
 from lakehouse.lib.config import Settings
 from lakehouse.lib.runner import Pipeline, run_tables
 from lakehouse.lib.sources.oltp import SCHEMA, apply_changes, extract_into_bronze
+from tests.conftest import restore_catalog
 
 ORDER = ("INSERT INTO shop.orders (order_id, customer_id, order_ts, status, currency, total_amount, "
          "shipping_country, updated_at) VALUES (%s, 'C00001', %s, 'placed', 'USD', 10.00, 'US', %s)")
@@ -41,14 +42,15 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def root(settings: Settings, database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def root(spark: SparkSession, settings: Settings, database: str,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     folder = tmp_path_factory.mktemp("oltp")
     paths = settings.paths.model_copy(update={"landing": str(folder / "landing"),
                                               "lakehouse": str(folder / "lakehouse")})
     jdbc = "jdbc:" + database.replace("postgres@", "", 1)
     catalog._ensured.clear()
     yield settings.model_copy(update={"paths": paths, "oltp": settings.oltp.model_copy(update={"url": jdbc})})
-    catalog._ensured.clear()
+    restore_catalog(spark, settings, "bronze.orders", "silver.orders")
 
 
 def execute(dsn: str, *statements: tuple) -> None:

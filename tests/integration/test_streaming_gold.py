@@ -20,6 +20,7 @@ from lakehouse.lib import catalog, registry
 from lakehouse.lib.config import Settings
 from lakehouse.lib.runner import Pipeline, run_tables
 from lakehouse.lib.status import table_status
+from tests.conftest import restore_catalog
 
 from .conftest import land
 
@@ -39,13 +40,13 @@ def line(order_id: str, line_no: int, quantity: int, lsn: int) -> str:
 
 
 @pytest.fixture
-def root(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+def root(spark: SparkSession, settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     paths = settings.paths.model_copy(update={"landing": str(tmp_path / "landing"),
                                               "lakehouse": str(tmp_path / "lakehouse")})
     stream = settings.stream.model_copy(update={"trigger_interval": "1 second", "gold_trigger_interval": "1 second"})
     catalog._ensured.clear()
     yield settings.model_copy(update={"paths": paths, "stream": stream})
-    catalog._ensured.clear()
+    restore_catalog(spark, settings, *[table.name for table in registry.select("gold.sales_minute", upstream=True)])
 
 
 def sales(spark: SparkSession, root: Settings) -> dict[str, tuple[int, int]]:

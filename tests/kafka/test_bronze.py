@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from lakehouse.lib import catalog, registry
 from lakehouse.lib.config import Kafka, Settings
 from lakehouse.lib.runner import Pipeline, run_tables
+from tests.conftest import restore_catalog
 
 BIG = 600 * 1024  # above kafka.max_message_bytes, 512 KiB by default
 
@@ -62,8 +63,8 @@ def topic(kafka: Kafka) -> str:
 
 
 @pytest.fixture(scope="module")
-def both_ways(settings: Settings, kafka: Kafka, topic: str, tmp_path_factory: pytest.TempPathFactory
-              ) -> Iterator[Settings]:
+def both_ways(spark: SparkSession, settings: Settings, kafka: Kafka, topic: str,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A lakehouse of its own whose clickstream arrives from ``topic`` and from its landing folder, run once."""
     root = tmp_path_factory.mktemp("both-ways")
     landing = root / "landing" / "clickstream"
@@ -76,7 +77,7 @@ def both_ways(settings: Settings, kafka: Kafka, topic: str, tmp_path_factory: py
     })
     catalog._ensured.clear()
     yield own
-    catalog._ensured.clear()
+    restore_catalog(spark, settings, "bronze.clickstream", "silver.clickstream")
 
 
 @pytest.fixture(scope="module")
