@@ -22,7 +22,6 @@ from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import StructType
 
 from lakehouse.lib import catalog, incremental, runlog
-from lakehouse.lib.sources import kafka_reader, landing
 from lakehouse.lib.config import ConfigError, Mode, Settings, seconds
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
@@ -30,6 +29,7 @@ from lakehouse.lib.quality.checks import Fresh
 from lakehouse.lib.quality.validator import Validated, Validator
 from lakehouse.lib.registry import Landing, Table, checked_tables, get, validated_tables
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, Rule, RuleViolation, is_quarantined, with_results
+from lakehouse.lib.sources import kafka_reader, landing
 from lakehouse.lib.watermarks import Watermarks, is_late, late_rule
 from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
 
@@ -151,8 +151,9 @@ class Pipeline:
         path = self.settings.table_path(table.source)
         catalog.require_built(self.spark, table.name, table.source, path,
                               f"run `lakehouse run {table.source}` first, or add --upstream")
+        own = self.settings.stream.of(source_of(table))
         return {table.name: (self.spark.readStream.format("delta")
-                             .option("maxFilesPerTrigger", self.settings.stream.of(source_of(table)).max_files_per_trigger)
+                             .option("maxFilesPerTrigger", own.max_files_per_trigger)
                              .option("skipChangeCommits", "true")
                              .load(path))}
 

@@ -35,7 +35,7 @@ def read_messages(spark: SparkSession, kafka: Kafka, source: str, max_offsets_pe
             .options(**kafka.spark_options(source, max_offsets_per_trigger))
             .load()
             .select(_text(value).alias("_raw"),
-                    F.concat(F.lit("kafka://"), "topic", F.lit("/"), "partition", F.lit("/"), "offset").alias("_origin"),
+                    F.concat_ws("/", F.concat(F.lit("kafka://"), "topic"), "partition", "offset").alias("_origin"),
                     F.struct(_text(F.col("key")).alias("key"), "topic", "partition", "offset",
                              "timestamp").alias("_kafka"),
                     read_error.alias("_read_error"),
