@@ -1,6 +1,7 @@
 """Delta tables at ``<root>/<layer>/<table>``, registered in the catalog as ``<layer>.<table>``."""
 from __future__ import annotations
 
+import threading
 from typing import Mapping
 
 from delta.tables import DeltaTable
@@ -18,6 +19,9 @@ LAYER_PROPERTIES = {"bronze": BRONZE_PROPERTIES, "silver": SILVER_PROPERTIES}
 
 
 _ensured: set[tuple[str, str]] = set()
+# One table is created by one thread at a time: a stream's queries log their first micro-batches at once, and two
+# writers creating one empty table conflict (DELTA_PROTOCOL_CHANGED).
+_creating = threading.RLock()
 
 
 def registered_location(spark: SparkSession, name: str) -> str | None:
@@ -52,10 +56,18 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
     registered as it is and given any missing ``properties`` and columns. Once a table is
     known to exist, later calls in the same application return at once.
     """
-    layer = name.split(".")[0]
     path = settings.table_path(name)
     if (spark.sparkContext.applicationId, path) in _ensured:
         return path
+    with _creating:
+        return _ensure(spark, settings, name, path, schema, properties)
+
+
+def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schema: StructType,
+            properties: Mapping[str, str] | None) -> str:
+    if (spark.sparkContext.applicationId, path) in _ensured:  # another thread did while this one waited
+        return path
+    layer = name.split(".")[0]
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {layer}")
     location = registered_location(spark, name)
     is_delta = DeltaTable.isDeltaTable(spark, path)
