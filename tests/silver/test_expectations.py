@@ -20,10 +20,11 @@ import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.lib import catalog, registry, runlog
+from lakehouse.lib import registry
 from lakehouse.lib.config import Settings
 from lakehouse.lib.quality.expectations import Docs, build_docs, quiet, suite, unexpected_counts, validate
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, with_results
+from tests.conftest import restore_catalog
 
 from ..browser import page_text
 from .test_rule_cases import NOT_CSV, NOT_JSON, TABLES, Bronze, Variant, bronze_row
@@ -114,10 +115,7 @@ def tiny_docs(spark: SparkSession, settings: Settings, bronze: Bronze,
     try:
         return build_docs(spark, tiny, "docs-test"), tiny
     finally:  # the session's one catalog: point the ops tables back at the test run's own root
-        for name, schema in ((runlog.DQ_RESULTS, runlog.DQ_SCHEMA),
-                             (runlog.SUITE_VERSIONS, runlog.SUITE_VERSIONS_SCHEMA)):
-            catalog._ensured.discard((spark.sparkContext.applicationId, settings.table_path(name)))
-            catalog.ensure(spark, settings, name, schema)
+        restore_catalog(spark, settings)
 
 
 def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession,
