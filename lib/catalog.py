@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import threading
-from typing import Mapping
+from typing import Any, Mapping
 
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql.types import StructType
 
 from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.writes import delta_log
 
 # Silver feeds gold incrementally through its Change Data Feed.
 SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
@@ -25,14 +26,19 @@ _creating = threading.RLock()
 
 
 def registered_location(spark: SparkSession, name: str) -> str | None:
-    """Where the catalog says ``name`` is, without opening it (its folder may be gone); None if unregistered."""
+    """Where the catalog says ``name`` is, without opening it (its folder may be gone); None if unregistered.
+
+    Asked of the session's catalog directly: ``SHOW TABLE EXTENDED`` parses, plans and loads the
+    table for the same answer, a few hundred milliseconds a table at every start.
+    """
     layer, table = name.split(".")
-    if not spark.sql(f"SHOW TABLES IN `{layer}` LIKE '{table}'").collect():
+    jvm = spark._jvm
+    sessions = spark._jsparkSession.sessionState().catalog()
+    identifier = jvm.org.apache.spark.sql.catalyst.TableIdentifier(table, jvm.scala.Some(layer))
+    if not sessions.tableExists(identifier):
         return None
-    information = spark.sql(f"SHOW TABLE EXTENDED IN `{layer}` LIKE '{table}'").first().information
-    location = next((line.split(":", 1)[1].strip() for line in information.splitlines()
-                     if line.startswith("Location:")), "")
-    return location.removeprefix("file:")
+    location = sessions.getTableRawMetadata(identifier).storage().locationUri()
+    return location.get().toString().removeprefix("file:") if location.isDefined() else ""
 
 
 def require_built(spark: SparkSession, reader: str, name: str, path: str, then: str) -> None:
@@ -68,9 +74,12 @@ def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schem
     if (spark.sparkContext.applicationId, path) in _ensured:  # another thread did while this one waited
         return path
     layer = name.split(".")[0]
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {layer}")
+    if (spark.sparkContext.applicationId, layer) not in _ensured:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {layer}")
+        _ensured.add((spark.sparkContext.applicationId, layer))
     location = registered_location(spark, name)
-    is_delta = DeltaTable.isDeltaTable(spark, path)
+    snapshot = delta_log(spark, path)[1]
+    is_delta = snapshot.version() >= 0
     if location is not None and not _same_place(location, path) and settings.catalog_path is None:
         raise ConfigError(f"catalog table {name} is at {location}, not under paths.lakehouse "
                           f"({settings.paths.lakehouse}): one catalog per root")
@@ -80,8 +89,9 @@ def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schem
     if is_delta:
         if location is None or not _same_place(location, path):
             spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
-        _add_missing(spark, name, schema, wanted)
+        _add_missing(spark, name, snapshot, schema, wanted)
     else:
+        _clear_cut_short_creation(spark, path)
         builder = DeltaTable.createIfNotExists(spark).tableName(name).location(path).addColumns(schema)
         for key, value in wanted.items():
             builder = builder.property(key, value)
@@ -90,18 +100,31 @@ def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schem
     return path
 
 
-def _add_missing(spark: SparkSession, name: str, schema: StructType, properties: Mapping[str, str]) -> None:
+def _clear_cut_short_creation(spark: SparkSession, path: str) -> None:
+    """Remove what a creation killed before its first commit left: a ``_delta_log`` folder with no version in
+    it (Delta refuses such a location as not empty). A location holding anything else is left to Delta's error."""
+    jvm = spark._jvm
+    folder = jvm.org.apache.hadoop.fs.Path(path)
+    files = folder.getFileSystem(spark._jsc.hadoopConfiguration())
+    if files.exists(folder) and [entry.getPath().getName() for entry in files.listStatus(folder)] == ["_delta_log"]:
+        files.delete(folder, True)
+
+
+def _add_missing(spark: SparkSession, name: str, snapshot: Any, schema: StructType,
+                 properties: Mapping[str, str]) -> None:
     """Give a table from an older version of this project the properties and columns it now declares.
 
-    Properties and columns come from the table's metadata alone; ``DESCRIBE DETAIL`` would also
-    list its files, a Spark job per table on every run.
+    Properties and columns come from the Delta log's latest snapshot: ``SHOW TBLPROPERTIES`` and
+    ``DESCRIBE DETAIL`` load the same, through the SQL parser and (for the detail) a Spark job.
     """
-    current = {row.key: row.value for row in spark.sql(f"SHOW TBLPROPERTIES {name}").collect()}
-    missing = {key: value for key, value in properties.items() if current.get(key) != value}
+    metadata = snapshot.metadata()
+    current = metadata.configuration()
+    missing = {key: value for key, value in properties.items()
+               if not current.contains(key) or current.apply(key) != value}
     if missing:
         assignments = ", ".join(f"'{key}' = '{value}'" for key, value in missing.items())
         spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({assignments})")
-    held = set(spark.table(name).columns)
+    held = set(metadata.schema().fieldNames())
     added = [f"`{field.name}` {field.dataType.simpleString()}" for field in schema.fields if field.name not in held]
     if added:
         spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({', '.join(added)})")

@@ -50,6 +50,7 @@ class Pipeline:
         self.full_refresh = full_refresh
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
+        self._checked_empty: dict[str, DataFrame] = {}
         self.validator = Validator(spark, settings, run_id)
         self.watermarks = Watermarks(spark)
         self.stopping = threading.Event()  # set by SIGTERM or Ctrl-C in stream mode: stop after the batch in flight
@@ -97,9 +98,12 @@ class Pipeline:
         return [self.spark.createDataFrame([], schema) for schema in self.input_schemas(table)]
 
     def checked_empty(self, table: Table) -> DataFrame:
-        """The transformation's output on empty inputs, with rule results when the table has rules."""
-        out = self.output(table, *self.empty(table))
-        return with_results(out, table.rules) if table.rules else out
+        """The transformation's output on empty inputs, with rule results when the table has rules; made once
+        per pipeline, as the table's stored schema and its quarantine's both come from it."""
+        if table.name not in self._checked_empty:
+            out = self.output(table, *self.empty(table))
+            self._checked_empty[table.name] = with_results(out, table.rules) if table.rules else out
+        return self._checked_empty[table.name]
 
     def stored_schema(self, table: Table) -> StructType:
         """Derived once per pipeline: a gold table's derivation walks every table upstream of it."""

@@ -35,6 +35,24 @@ def test_a_new_table_is_created_empty_with_its_schema_and_properties(spark: Spar
     assert properties(spark, "catalogtest.fresh")["delta.enableChangeDataFeed"] == "true"
 
 
+def test_a_creation_killed_before_its_first_commit_is_created_again(spark: SparkSession, root: Settings) -> None:
+    """What SIGKILL left in the crash test: the log's folders and a temporary file, no version."""
+    path = Path(root.table_path("catalogtest.cut_short"))
+    (path / "_delta_log" / "_staged_commits").mkdir(parents=True)
+    (path / "_delta_log" / ".00000000000000000000.json.tmp").write_text("{")
+    catalog.ensure(spark, root, "catalogtest.cut_short", DECLARED)
+    assert spark.table("catalogtest.cut_short").schema == DECLARED
+
+
+def test_a_location_holding_other_files_is_refused_not_cleared(spark: SparkSession, root: Settings) -> None:
+    path = Path(root.table_path("catalogtest.occupied"))
+    (path / "_delta_log").mkdir(parents=True)
+    (path / "part-0.parquet").write_text("someone's data")
+    with pytest.raises(Exception, match="DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION"):
+        catalog.ensure(spark, root, "catalogtest.occupied", DECLARED)
+    assert (path / "part-0.parquet").read_text() == "someone's data"
+
+
 def test_a_table_of_an_older_version_gets_the_declared_properties_and_columns(spark: SparkSession,
                                                                              root: Settings) -> None:
     path = root.table_path("catalogtest.older")
