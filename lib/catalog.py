@@ -19,7 +19,8 @@ BRONZE_PROPERTIES = {"delta.dataSkippingStatsColumns": "_ingested_at"}
 LAYER_PROPERTIES = {"bronze": BRONZE_PROPERTIES, "silver": SILVER_PROPERTIES}
 
 
-_ensured: set[tuple[str, str]] = set()
+_ensured: set[tuple[str, str]] = set()  # (application, table path)
+_databases: set[tuple[str, str]] = set()  # (application, layer)
 # One table is created by one thread at a time: a stream's queries log their first micro-batches at once, and two
 # writers creating one empty table conflict (DELTA_PROTOCOL_CHANGED).
 _creating = threading.RLock()
@@ -74,9 +75,9 @@ def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schem
     if (spark.sparkContext.applicationId, path) in _ensured:  # another thread did while this one waited
         return path
     layer = name.split(".")[0]
-    if (spark.sparkContext.applicationId, layer) not in _ensured:
+    if (spark.sparkContext.applicationId, layer) not in _databases:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {layer}")
-        _ensured.add((spark.sparkContext.applicationId, layer))
+        _databases.add((spark.sparkContext.applicationId, layer))
     location = registered_location(spark, name)
     snapshot = delta_log(spark, path)[1]
     is_delta = snapshot.version() >= 0
