@@ -1,6 +1,9 @@
-"""``python -m bench``: every figure on two fixed data sets, then BENCHMARKS.md.
+"""``python -m bench``: every figure on fixed data sets, then BENCHMARKS.md.
 
-BENCH_PAIRS (default 5) sets the number of counted pairs; BENCH_DEMO=1 also times ``make demo``.
+BENCH_PAIRS (default 5) sets the number of counted pairs; BENCH_DEMO=1 also times ``make demo``;
+BENCH_STREAM_SECONDS (default 300) how long each streaming rate is held. ``python -m bench
+stream`` (``make bench-stream``) measures the streaming figures alone and rewrites only their
+section of BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -11,13 +14,16 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pyspark.sql import SparkSession
 from rich.console import Console
 
-from bench import bronze_ingest, churn_training, demo_run, gold_refresh, machine, session_start, silver_rules, workspace
+from bench import (bronze_ingest, churn_training, demo_run, gold_refresh, kafka_available_now, machine,
+                   session_start, silver_rules, stream_latency, workspace)
 from bench.pairs import Comparison
-from bench.report import BenchRun, Reading, write
+from bench.report import BenchRun, Reading, streaming_section, with_section, write
 from lakehouse.lib import session
 from lakehouse.lib.config import Settings
+from lakehouse.lib.sources import kafka_broker
 
 DEFAULT_PAIRS = 5
 # Large enough that the ingest figures weigh the work per row, not the fixed cost of a run.
@@ -36,9 +42,11 @@ def pairs_wanted() -> int:
     return int(text)
 
 
-def command() -> str:
-    switches = [f"{name}={os.environ[name]}" for name in ("BENCH_PAIRS", "BENCH_DEMO") if name in os.environ]
-    return " ".join([*switches, "make bench" if "MAKELEVEL" in os.environ else "python -m bench"])
+def command(target: str = "bench") -> str:
+    switches = [f"{name}={os.environ[name]}" for name in ("BENCH_PAIRS", "BENCH_DEMO", "BENCH_STREAM_SECONDS")
+                if name in os.environ]
+    alone = " stream" if target == "bench-stream" else ""
+    return " ".join([*switches, f"make {target}" if "MAKELEVEL" in os.environ else f"python -m bench{alone}"])
 
 
 def readings(conf_dir: Path, console: Console) -> list[Reading]:
@@ -59,8 +67,10 @@ def landing_zone(settings: Settings, size: workspace.DataSize, console: Console)
     return moved
 
 
-def comparisons(settings: Settings, pairs: int, console: Console) -> tuple[list[Comparison], list[Reading]]:
-    """The figures in pairs, then those that need this process's session stopped (a fresh ``lakehouse train``)."""
+def comparisons(settings: Settings, pairs: int, console: Console
+                ) -> tuple[list[Comparison], list[Reading], tuple[Comparison, list[Reading]]]:
+    """The figures in pairs, the streaming figures, then those that need this process's session stopped (a
+    fresh ``lakehouse train``)."""
     ingest, gold, churn = (landing_zone(settings, size, console) for size in (INGEST_DATA, GOLD_DATA, CHURN_DATA))
     spark = session.start(settings)
     try:
@@ -68,13 +78,44 @@ def comparisons(settings: Settings, pairs: int, console: Console) -> tuple[list[
                     silver_rules.measure(spark, ingest, pairs, console),
                     silver_rules.measure_with_checks(spark, ingest, pairs, console),
                     gold_refresh.measure(spark, gold, pairs, console)]
+        streamed = streaming(spark, gold, pairs, console)
         training, trained_lake = churn_training.measure(spark, churn, pairs, console)  # last: it loads TensorFlow
     finally:
         spark.stop()
     with console.status("running lakehouse train in a fresh process"):
         fresh = churn_training.fresh_process(trained_lake)
     console.log(f"{fresh.title}: {fresh.value}")
-    return [*measured, training], [fresh]
+    return [*measured, training], [fresh], streamed
+
+
+def streaming(spark: SparkSession, gold: Settings, pairs: int, console: Console) -> tuple[Comparison, list[Reading]]:
+    """Figures 8 to 10 on a Kafka broker of their own."""
+    folder = workspace.BENCH_ROOT / "stream"
+    broker = kafka_broker.start(folder / "kafka")
+    os.environ["LAKEHOUSE_KAFKA_BOOTSTRAP"] = broker.bootstrap  # for this process's settings and its commands
+    try:
+        available_now = kafka_available_now.measure(spark, gold, broker.bootstrap, pairs, console)
+        return available_now, stream_latency.measure(spark, folder, broker.bootstrap, console)
+    finally:
+        kafka_broker.stop(folder / "kafka")
+        del os.environ["LAKEHOUSE_KAFKA_BOOTSTRAP"]
+
+
+def streaming_alone(pairs: int, console: Console) -> None:
+    """``python -m bench stream``: the streaming figures on the gold data set, into their section of the report."""
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    settings = workspace.create()
+    gold = landing_zone(settings, GOLD_DATA, console)
+    spark = session.start(settings)
+    try:
+        available_now, readings = streaming(spark, gold, pairs, console)
+    finally:
+        spark.stop()
+    run = BenchRun(command("bench-stream"), started, time.perf_counter() - clock, pairs, f"`{GOLD_DATA}`",
+                   machine.load_average())
+    REPORT.write_text(with_section(REPORT.read_text(), streaming_section(run, available_now, readings)))
+    shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
+    console.log(f"wrote the streaming section of {REPORT.name} in {run.seconds / 60:.1f} minutes")
 
 
 def data_sets() -> str:
@@ -85,13 +126,18 @@ def main() -> None:
     console = Console(width=None if sys.stdout.isatty() else 120)
     pairs, started, clock = pairs_wanted(), datetime.now(timezone.utc), time.perf_counter()
     workspace.without_path_overrides()
+    os.environ.pop("LAKEHOUSE_KAFKA_BOOTSTRAP", None)  # the streaming figures start a broker of their own
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the read-once check runs a Python UDF
+    if sys.argv[1:] == ["stream"]:
+        streaming_alone(pairs, console)
+        return
     machine_facts = machine.facts()
     settings = workspace.create()
     other = readings(workspace.BENCH_ROOT / "conf", console)
-    measured, after = comparisons(settings, pairs, console)
+    measured, after, (available_now, streamed) = comparisons(settings, pairs, console)
     run = BenchRun(command(), started, time.perf_counter() - clock, pairs, data_sets(), machine.load_average())
-    write(REPORT, run, machine_facts, measured, other + after)
+    stream_run = BenchRun(command(), started, run.seconds, pairs, f"`{GOLD_DATA}`", run.load_at_end)
+    write(REPORT, run, machine_facts, measured, other + after, streaming_section(stream_run, available_now, streamed))
     shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
     console.log(f"wrote {REPORT.name} in {run.seconds / 60:.1f} minutes")
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from bench.pairs import Comparison
 
+STREAMING = "## Streaming"
+MACHINE = "## Machine"
 HEADER = ("| # | figure | target | median ratio | spread (min–max) | baseline median | candidate median | result |\n"
           "|---|---|---|---|---|---|---|---|")
 
@@ -70,6 +72,32 @@ def render(run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comp
     return "\n".join(lines) + "\n"
 
 
+def streaming_section(run: BenchRun, comparison: Comparison, readings: list[Reading]) -> str:
+    """The streaming figures (8 to 10), which ``make bench-stream`` also writes alone."""
+    lines = [STREAMING, "",
+             f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} minutes "
+             f"(load average at end {run.load_at_end}). Figure 10 is {run.pairs} interleaved pairs as above; "
+             f"data: {run.data}.", "", "| figure | value |", "|---|---|"]
+    lines += [f"| {reading.title} | {reading.value} |" for reading in readings]
+    lines += [f"| {comparison.title} | {comparison.median_ratio:.2f}x the files' time (pairs "
+              f"{min(comparison.ratios):.2f}–{max(comparison.ratios):.2f}x; files "
+              f"{statistics.median(comparison.baseline_seconds):.1f} s, Kafka "
+              f"{statistics.median(comparison.candidate_seconds):.1f} s): baseline = {comparison.baseline}; "
+              f"candidate = {comparison.candidate} |"]
+    return "\n".join(lines) + "\n"
+
+
+def with_section(report: str, section: str) -> str:
+    """``report`` with its streaming section replaced by ``section`` (put before the machine's, if it had none)."""
+    start = report.find(STREAMING)
+    if start < 0:
+        start = end = report.find(MACHINE)
+    else:
+        following = report.find("\n## ", start + len(STREAMING))
+        end = following + 1 if following >= 0 else len(report)
+    return report[:start] + section + "\n" + report[end:]
+
+
 def write(path: Path, run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
-          readings: list[Reading]) -> None:
-    path.write_text(render(run, machine, comparisons, readings))
+          readings: list[Reading], streaming: str) -> None:
+    path.write_text(with_section(render(run, machine, comparisons, readings), streaming))

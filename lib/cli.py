@@ -362,8 +362,8 @@ def status(
     spark = session.start(settings)
 
     def drawn() -> RichTable:
-        now = datetime.now(timezone.utc)
-        return status_table(table_status(spark, settings, now), now)
+        found = table_status(spark, settings, datetime.now(timezone.utc))
+        return status_table(found, datetime.now(timezone.utc))  # ages once every log is read: none negative
 
     if not watch:
         console.print(drawn())

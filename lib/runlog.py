@@ -162,6 +162,26 @@ class TableRun:
         self.finished_at = now()
 
 
+class Unlogged:
+    """A stream's micro-batch runs waiting to be logged: ``record``-ed together every few seconds rather than in
+    commits of their own (two per checked micro-batch, into tables every query shares). A process killed
+    in between loses those log rows; the tables' rows are committed before their batch counts here."""
+
+    def __init__(self) -> None:
+        self._runs: list[TableRun] = []
+        self._taking = threading.Lock()
+
+    def add(self, run: TableRun) -> None:
+        with self._taking:
+            self._runs.append(run)
+
+    def record(self, spark: SparkSession, settings: Settings) -> None:
+        with self._taking:
+            runs, self._runs = self._runs, []
+        if runs:
+            record(spark, settings, runs)
+
+
 def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) -> None:
     """Append one row per table run and one per rule (zero failures included, so trends have no gaps)."""
     rows = [(run.run_id, run.table, run.mode, run.started_at, run.finished_at or now(), run.seconds,

@@ -38,6 +38,8 @@ QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_
 REPLAY_COLUMNS = {"replay_id": "bigint", "replayed_at": "timestamp", "replayed_by": "string"}
 # Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
 NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES)
+# How often a stream logs its micro-batches in ops.runs: `lakehouse status` reads rows in the last minute there.
+RUN_LOG_SECONDS = 10
 
 
 class Pipeline:
@@ -54,6 +56,7 @@ class Pipeline:
         self.validator = Validator(spark, settings, run_id)
         self.watermarks = Watermarks(spark)
         self.stopping = threading.Event()  # set by SIGTERM or Ctrl-C in stream mode: stop after the batch in flight
+        self.unlogged = runlog.Unlogged()  # a stream's micro-batches, logged every ``RUN_LOG_SECONDS``
         checked = {table.name for table in checked_tables()}
         unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
         if unknown:
@@ -223,7 +226,7 @@ class Pipeline:
                 raise
             if run.mode == "stream":
                 counted.finish()
-                runlog.record(batch.sparkSession, self.settings, [counted])
+                self.unlogged.add(counted)
                 run.absorb(counted)  # the stream's totals since it started, for the command to print
                 self.validator.every(table, batch_id)
             if self.stopping.is_set():  # stopped from another thread: stop() waits for this one to return
@@ -463,8 +466,12 @@ def _await_streams(pipeline: Pipeline, queries: list[StreamingQuery], refreshing
     """
     signals = (signal.SIGTERM, signal.SIGINT) if threading.current_thread() is threading.main_thread() else ()
     previous = {number: signal.signal(number, lambda *_: pipeline.stopping.set()) for number in signals}
+    logged = time.monotonic()
     try:
         while any(query.isActive for query in queries) or (refreshing is not None and not refreshing.done()):
+            if time.monotonic() - logged >= RUN_LOG_SECONDS:
+                pipeline.unlogged.record(pipeline.spark, pipeline.settings)
+                logged = time.monotonic()
             failed = next((query.exception() for query in queries if query.exception() is not None), None)
             if failed is None and refreshing is not None and refreshing.done():
                 failed = refreshing.exception()
@@ -485,6 +492,7 @@ def _await_streams(pipeline: Pipeline, queries: list[StreamingQuery], refreshing
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        pipeline.unlogged.record(pipeline.spark, pipeline.settings)
 
 
 def _stop_query(spark: SparkSession, name: str) -> None:

@@ -1,4 +1,5 @@
-"""`lakehouse run --mode stream` reads a topic until SIGTERM, then stops after the batch in flight, exit code 0.
+"""`lakehouse run --mode stream` reads a topic until SIGTERM, then stops after the batch in flight, exit code 0,
+with every micro-batch in the run log.
 
 The command runs as a user starts it, in a process of its own, on a lakehouse of its own whose
 clickstream topic gets messages while it runs.
@@ -80,3 +81,6 @@ def test_sigterm_stops_the_stream_after_its_batch_with_exit_code_0(spark: SparkS
     kept = bronze_rows(spark, tmp_path)
     assert 10 <= kept < 100, "the stream stopped before reading the whole topic"
     assert kept % 5 == 0, "every batch it started was written whole"
+    logged = (spark.read.format("delta").load(str(tmp_path / "lakehouse" / "ops" / "runs"))
+              .where("table = 'bronze.clickstream' AND mode = 'stream'").select("rows_written").collect())
+    assert [row.rows_written for row in logged] == [5] * (kept // 5), "the run log holds each micro-batch once"
