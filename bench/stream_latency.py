@@ -75,7 +75,7 @@ class RateRun:
     shape: Shape
     rate: int
     published: int
-    publish_seconds: float
+    publish_seconds: float  # from the first message to the producer's end
     lags: tuple[tuple[float, int], ...]  # (seconds since publishing began, messages behind)
     silver: tuple[float, float, int]  # p50, p95 seconds, events
     gold: tuple[float, float, int]
@@ -132,6 +132,13 @@ def lag(settings: Settings, shape: Shape, consumer: Consumer) -> int:
             _, end = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
             behind += end - committed.get(partition, 0)
     return behind
+
+
+def published(settings: Settings, consumer: Consumer) -> int:
+    """Messages on every source's topic."""
+    return sum(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1]
+               for topic in settings.kafka.topics.values()
+               for partition in consumer.list_topics(topic, timeout=10).topics[topic].partitions)
 
 
 def _committed_offsets(checkpoint: Path, topic: str) -> dict[int, int]:
@@ -225,15 +232,15 @@ def one_rate(spark: SparkSession, folder: Path, bootstrap: str, shape: Shape, ra
             producer = subprocess.Popen([*command, "generate", "--to-kafka", "--rate", str(rate), "--duration",
                                          str(hold), "--env", env], cwd=REPO, env=environment, stdout=log,
                                         stderr=subprocess.STDOUT)
+        wait_until(lambda: published(settings, consumer) > 0 or producer.poll() is not None, pipeline, 600,
+                   "first message")  # the producer makes its records first: at 5,000 a second for a minute or more
         began, lags = time.monotonic(), []
         while producer.poll() is None:
             lags.append((time.monotonic() - began, lag(settings, shape, consumer)))
             console.log(f"{shape.label}, {rate:,} a second: {lags[-1][0]:.0f} s in, {lags[-1][1]:,} messages behind")
             time.sleep(SAMPLE_SECONDS)
         publish_seconds = time.monotonic() - began
-        published = sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                        for topic in settings.kafka.topics.values()
-                        for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+        sent = published(settings, consumer)
         wait_until(lambda: lag(settings, shape, consumer) == 0, pipeline, 1800, "catching up after publishing")
         wait_until(lambda: quiet_for(settings, QUIET_SECONDS), pipeline, 900, "end of silver's and gold's commits")
     finally:
@@ -241,7 +248,7 @@ def one_rate(spark: SparkSession, folder: Path, bootstrap: str, shape: Shape, ra
         pipeline.send_signal(signal.SIGTERM)
         pipeline.wait(300)
     gold = gold_latency(spark, settings) if shape.sources is None else (float("nan"), float("nan"), 0)
-    return RateRun(shape, rate, published, publish_seconds, tuple(lags), silver_latency(spark, settings), gold)
+    return RateRun(shape, rate, sent, publish_seconds, tuple(lags), silver_latency(spark, settings), gold)
 
 
 def measure(spark: SparkSession, folder: Path, bootstrap: str, console: Console) -> list[Reading]:
