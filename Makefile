@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
+.PHONY: help catalog-docs dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,7 +31,7 @@ $(MODULES): FORCE
 $(BIN)/lakehouse: setup.py $(MODULES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test,ml]" --config-setting editable_mode=strict
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test,ml,ops]" --config-setting editable_mode=strict
 	@touch $@
 
 $(JARS)/.resolved: jvm/pom.xml
@@ -89,6 +89,9 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 	$(BIN)/python docs/architecture/system_diagram.py --out docs/architecture
 	$(BIN)/lakehouse graph --out docs/architecture --formats svg,mmd
 	for layer in bronze silver gold; do $(BIN)/lakehouse graph --layer $$layer --out docs/architecture --formats svg,mmd; done
+
+dashboards: setup ## Regenerate docs/grafana (the Grafana dashboard, from lib/dashboard.py)
+	$(BIN)/lakehouse dashboard --out docs/grafana
 
 catalog-docs: setup ## Regenerate docs/athena (Athena DDL) and docs/tableau (.tds) for the gold tables from conf/prod.yaml
 	$(BIN)/lakehouse catalog athena-ddl --env prod --out docs/athena

@@ -34,11 +34,14 @@ setup(
         "graphviz>=0.20",
         "confluent-kafka>=2.6,<3",
         "psycopg2-binary>=2.9",  # generate --to-postgres
+        "prometheus-client>=0.20,<1",  # start_http_server returns its server (stopped when a stream ends)
         "great_expectations[spark]>=1.20,<1.25",
     ],
     extras_require={
         # The churn model (lakehouse train / score): TensorFlow's CPU build, MLflow, scikit-learn for the baseline.
         "ml": ["tensorflow-cpu==2.21.*", "mlflow>=3.5,<4", "scikit-learn>=1.5,<2"],
+        # `lakehouse dashboard`: the Grafana dashboard as code, with Grafana's own typed builders.
+        "ops": ["grafana-foundation-sdk>=1769699998!10.1,<1769699998!11"],
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",
                  "mypy>=1.10", "uv>=0.5"],  # uv: the packaging tests' fresh virtualenv
     },

@@ -265,6 +265,7 @@ def run(
 ) -> None:
     """Run tables: each reads what is new upstream, checks it, and writes it once."""
     from lakehouse.lib import footprint, pagerduty, registry, session
+    from lakehouse.lib.metrics import published
     from lakehouse.lib.runner import Pipeline, run_tables
     from lakehouse.lib.summary import print_run
 
@@ -276,7 +277,8 @@ def run(
         raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
     pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)
     try:
-        with console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
+        with published(pipeline, mode.value, selection), \
+                console.status(f"running {selection} ({mode.value}), run {pipeline.run_id}") as status:
             runs = run_tables(pipeline, tables, mode.value,
                               on_done=lambda r: status.update(f"{r.table} done; running what it unblocked"))
     except Exception as error:
@@ -301,6 +303,14 @@ def maintain(
     with console.status(f"maintaining {selection}"):
         done = maintain_tables(session.start(settings), settings, selection)
     print_maintained(console, done)
+
+
+@app.command()
+def dashboard(out: Path = typer.Option(Path("docs/grafana"), help="Folder for retail-lakehouse.json")) -> None:
+    """Write the Grafana dashboard (pipeline health, data quality, freshness, streaming lag) as JSON."""
+    from lakehouse.lib.dashboard import write
+
+    console.print(f"Grafana dashboard: {write(out)}", highlight=False)
 
 
 @app.command()

@@ -292,6 +292,15 @@ class Alerting(Strict):
         return os.environ.get(self.routing_key_env) or None
 
 
+class Metrics(Strict):
+    """Prometheus: a stream serves ``/metrics`` on ``port`` while it runs; a batch run pushes to ``pushgateway``."""
+
+    host: str = Field("127.0.0.1", description="Address /metrics listens on (0.0.0.0 for a scraper elsewhere)")
+    port: int | None = Field(None, ge=1, le=65535, description="Serve /metrics here while a stream runs; None: not")
+    pushgateway: str | None = Field(None, description="host:port of a Pushgateway a batch run pushes to as it ends")
+    job: str = Field("lakehouse", description="The job label of pushed metrics")
+
+
 class Churn(Strict):
     """The churn model: its label, its training, and where MLflow keeps runs and models."""
 
@@ -320,6 +329,7 @@ class Settings(Strict):
     oltp: Oltp = Oltp()
     athena: Athena = Athena()
     alerting: Alerting = Alerting()
+    metrics: Metrics = Metrics()
     churn: Churn = Churn()
 
     def table_path(self, name: str) -> str:

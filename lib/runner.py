@@ -57,6 +57,7 @@ class Pipeline:
         self.watermarks = Watermarks(spark)
         self.stopping = threading.Event()  # set by SIGTERM or Ctrl-C in stream mode: stop after the batch in flight
         self.unlogged = runlog.Unlogged()  # a stream's micro-batches, logged every ``RUN_LOG_SECONDS``
+        self.observers: list[Callable[[runlog.TableRun], None]] = []  # told of each run as it is logged (metrics)
         checked = {table.name for table in checked_tables()}
         unknown = sorted(set(settings.quality.max_quarantine_ratio_by_table) - checked)
         if unknown:
@@ -136,6 +137,10 @@ class Pipeline:
                            self.quarantine_rows(table, checked).schema)
 
     # --- running -----------------------------------------------------------------------------------
+
+    def observe(self, run: runlog.TableRun) -> None:
+        for observer in self.observers:
+            observer(run)
 
     def ways_in(self, table: Table) -> dict[str, DataFrame]:
         """Each stream a table's rows arrive by, under the name of the query that reads it.
@@ -227,6 +232,7 @@ class Pipeline:
             if run.mode == "stream":
                 counted.finish()
                 self.unlogged.add(counted)
+                self.observe(counted)
                 run.absorb(counted)  # the stream's totals since it started, for the command to print
                 self.validator.every(table, batch_id)
             if self.stopping.is_set():  # stopped from another thread: stop() waits for this one to return
@@ -445,6 +451,8 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                         failure = future.exception()
         finally:
             runlog.record(pipeline.spark, pipeline.settings, started)
+            for run in started:
+                pipeline.observe(run)
             validated = pipeline.validator.finish()
     if failure is not None:
         raise failure
