@@ -219,6 +219,7 @@ def test_stream_mode_runs_the_same_declaration_and_picks_up_new_files(spark: Spa
                         "created_ts": "2026-11-23T10:00:00Z"})])
         query.processAllAvailable()
         assert count(spark, "bronze.reviews", "_raw LIKE '%H-STREAM%'") == 1
+        pipeline.unlogged.record(spark, settings)  # as the runner does every RUN_LOG_SECONDS and when it stops
         assert spark.table("ops.runs").where("run_id = 'stream' AND rows_read = 1").count() == 1
     finally:
         query.stop()
@@ -246,6 +247,7 @@ def test_a_silver_table_with_rules_runs_in_stream_mode(spark: SparkSession, sett
         assert kept == {"H-STREAM-OK": [], "H-STREAM-WARN": ["language_is_well_formed"]}
         held = spark.table("quarantine.reviews").where("review_id = 'H-STREAM-BAD'").first()
         assert (held.failed_rules, held.run_id) == (["rating_between_1_and_5"], "stream-silver")
+        pipeline.unlogged.record(spark, settings)
         logged = spark.table("ops.runs").where("run_id = 'stream-silver' AND `table` = 'silver.reviews'")
         assert logged.where("rows_read = 3 AND rows_written = 2 AND rows_quarantined = 1").count() == 1
     finally:

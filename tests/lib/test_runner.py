@@ -50,21 +50,26 @@ def logged(monkeypatch: pytest.MonkeyPatch) -> list:
 
 
 def pipeline(parallel: int) -> SimpleNamespace:
-    """The tables above have no key and no checks: nothing is validated, nothing recorded."""
+    """The tables above have no key and no checks: nothing is validated, nothing recorded; ``observed`` holds the
+    runs shown to the pipeline's observers (the metrics), in order."""
     settings = SimpleNamespace(batch=SimpleNamespace(parallel_tables=parallel))
-    return SimpleNamespace(run_id="r", spark=None, settings=settings, validator=Validator(None, settings, "r"))
+    observed: list[str] = []
+    return SimpleNamespace(run_id="r", spark=None, settings=settings, validator=Validator(None, settings, "r"),
+                           observed=observed, observe=lambda run: observed.append(run.table))
 
 
 def test_a_table_starts_only_after_the_tables_it_reads(monkeypatch: pytest.MonkeyPatch, logged: list) -> None:
     recorder = Recorder()
     monkeypatch.setattr(runner, "_run_table", recorder)
-    runner.run_tables(pipeline(4), TABLES, "batch")
+    tables_run = pipeline(4)
+    runner.run_tables(tables_run, TABLES, "batch")
     position = {event: number for number, event in enumerate(recorder.events)}
     for table in TABLES:
         for source in table.inputs:
             assert position[("end", source)] < position[("start", table.name)], (source, table.name)
     assert recorder.most_at_once == 2, "the two bronze tables, then the two silver tables, ran side by side"
     assert sorted(logged) == sorted(t.name for t in TABLES)
+    assert sorted(tables_run.observed) == sorted(logged), "each logged run is shown to the observers once"
 
 
 def test_no_more_tables_at_once_than_configured(monkeypatch: pytest.MonkeyPatch, logged: list) -> None:
@@ -79,8 +84,10 @@ def test_after_a_failure_nothing_starts_and_the_failure_is_raised(monkeypatch: p
                                                                   logged: list) -> None:
     recorder = Recorder(failing="silver.a")
     monkeypatch.setattr(runner, "_run_table", recorder)
+    failing = pipeline(4)
     with pytest.raises(RuntimeError, match="silver.a broke"):
-        runner.run_tables(pipeline(4), TABLES, "batch")
+        runner.run_tables(failing, TABLES, "batch")
     started = {name for kind, name in recorder.events if kind == "start"}
     assert "gold.ab" not in started
     assert set(logged) == started, "every started run is logged, the failed one included"
+    assert sorted(failing.observed) == sorted(logged), "and counted in the metrics, the failed one included"
