@@ -18,34 +18,46 @@ from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
 from airflow.serialization.serialized_objects import DagSerialization
 
 RENDERED = ("steps", "job_flow_id", "bash_command")
+LOGICAL_DATE = "2026-12-02T03:00:00+00:00"
 
 
 def seconds(value: timedelta | float | None) -> float | None:
     return value.total_seconds() if isinstance(value, timedelta) else value
 
 
-def rendered(dag, scheduler_dag, task_id: str) -> dict[str, object]:
-    """The task's fields as rendered for a run; a sensor's raw templates (its step id is the XCom of a run)."""
-    task = dag.get_task(task_id)
-    if "step_id" in task.template_fields:
-        return {"job_flow_id": task.job_flow_id, "step_id": task.step_id}
-    ti, _ = _get_ti(scheduler_dag.get_task(task_id), -1, logical_date_or_run_id="2026-12-02T03:00:00+00:00",
-                    create_if_necessary="memory")
-    context = _get_template_context(ti, task)
-    task.render_template_fields(context)
-    return {name: getattr(context["task"], name) for name in RENDERED if name in task.template_fields}
-
-
-def facts(folder: Path) -> dict[str, object]:
+def parsed(folder: Path) -> BundleDagBag:
+    """The folder as the DAG processor parses its bundle, each DAG serialized into the metadata database."""
     manager = DagBundlesManager()
     manager.sync_bundles_to_db()
     (bundle,) = manager.get_all_dag_bundles()  # the dags-folder bundle: core.dags_folder
     assert bundle.path == folder, f"{bundle.path} is not {folder}"
     bag = BundleDagBag(dag_folder=folder, bundle_path=folder, bundle_name=bundle.name)
     sync_bag_to_db(bag, bundle.name, None)  # a task instance needs its DAG serialized, as the processor does
+    return bag
+
+
+def template_context(dag, task_id: str) -> dict:
+    """The context a task of a new run gets, built as ``airflow tasks render`` builds it."""
+    scheduler_dag = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    ti, _ = _get_ti(scheduler_dag.get_task(task_id), -1, logical_date_or_run_id=LOGICAL_DATE,
+                    create_if_necessary="memory")
+    return _get_template_context(ti, dag.get_task(task_id))
+
+
+def rendered(dag, task_id: str) -> dict[str, object]:
+    """The task's fields as rendered for a run; a sensor's raw templates (its step id is the XCom of a run)."""
+    task = dag.get_task(task_id)
+    if "step_id" in task.template_fields:
+        return {"job_flow_id": task.job_flow_id, "step_id": task.step_id}
+    context = template_context(dag, task_id)
+    task.render_template_fields(context)
+    return {name: getattr(context["task"], name) for name in RENDERED if name in task.template_fields}
+
+
+def facts(folder: Path) -> dict[str, object]:
+    bag = parsed(folder)
     dags = {}
     for dag_id, dag in sorted(bag.dags.items()):
-        scheduler_dag = DagSerialization.from_dict(DagSerialization.to_dict(dag))
         dags[dag_id] = {
             "edges": sorted([task.task_id, after] for task in dag.tasks for after in task.downstream_task_ids),
             "schedule": str(dag.schedule),
@@ -63,7 +75,7 @@ def facts(folder: Path) -> dict[str, object]:
                 "execution_timeout": seconds(task.execution_timeout),
                 "sensor_timeout": seconds(getattr(task, "timeout", None)),
                 "on_failure_callbacks": len(task.on_failure_callback or []),
-                "rendered": rendered(dag, scheduler_dag, task.task_id),
+                "rendered": rendered(dag, task.task_id),
             } for task in dag.tasks},
         }
     return {"import_errors": bag.import_errors, "dags": dags}
