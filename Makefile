@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
+.PHONY: help airflow-dags catalog-docs setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,6 +93,9 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 catalog-docs: setup ## Regenerate docs/athena (Athena DDL) and docs/tableau (.tds) for the gold tables from conf/prod.yaml
 	$(BIN)/lakehouse catalog athena-ddl --env prod --out docs/athena
 	$(BIN)/lakehouse catalog tableau --env prod --out docs/tableau
+
+airflow-dags: setup ## Regenerate dags/lakehouse_steps.json (each Airflow task's EMR step) from conf/prod.yaml
+	$(BIN)/lakehouse deploy airflow --env prod --out dags
 
 kafka-up: setup ## Start a local Kafka broker on 127.0.0.1:9092 (KAFKA_PORT=...), data in data/kafka
 	$(BIN)/lakehouse kafka up --port $(KAFKA_PORT)
