@@ -40,7 +40,7 @@ class OnEmr:
     def job(self, dag_id: str, task_id: str, timeout: timedelta) -> TaskGroup:
         """``<task_id>.add_step`` submits the step; ``<task_id>.wait`` follows it until it completes or fails."""
         with TaskGroup(task_id) as group:
-            submitted = self.submit(dag_id, task_id, "add_step")
+            submitted = self.add_step(dag_id, task_id, "add_step")
             waiting = EmrStepSensor(
                 task_id="wait", job_flow_id=self.cluster_id, aws_conn_id=AWS_CONN_ID,
                 step_id="{{ ti.xcom_pull(task_ids='%s.add_step')[0] }}" % task_id,
@@ -48,8 +48,12 @@ class OnEmr:
             submitted >> waiting
         return group
 
-    def submit(self, dag_id: str, task_id: str, submit_id: str | None = None) -> EmrAddStepsOperator:
-        return EmrAddStepsOperator(task_id=submit_id or task_id, job_flow_id=self.cluster_id,
+    def submit(self, dag_id: str, task_id: str) -> EmrAddStepsOperator:
+        """Add the job's step and leave it running (the stream): no sensor."""
+        return self.add_step(dag_id, task_id, task_id)
+
+    def add_step(self, dag_id: str, task_id: str, operator_id: str) -> EmrAddStepsOperator:
+        return EmrAddStepsOperator(task_id=operator_id, job_flow_id=self.cluster_id,
                                    steps=[STEPS["dags"][dag_id][task_id]["step"]], aws_conn_id=AWS_CONN_ID,
                                    execution_timeout=SUBMIT_TIMEOUT)
 
