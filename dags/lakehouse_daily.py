@@ -3,9 +3,10 @@
 Each job is a step of ``lakehouse_steps.json`` submitted to the cluster and followed to its end
 (lakehouse_jobs.py; with ``LAKEHOUSE_AIRFLOW_LOCAL`` set, one local process each). The jobs are
 idempotent (a batch processes what has landed and not been processed yet), so a failed task is
-retried, twice, 5 then 10 minutes later; after its last try it pages PagerDuty. Airflow 3 has no
-SLAs: a run still going ``DEADLINE`` after it was queued pages through a DeadlineAlert, and one
-past ``dagrun_timeout`` is failed, well before the next day's.
+retried twice, with exponential backoff (5 to 10, then 10 to 20 minutes later: Airflow adds
+jitter); after its last try it pages PagerDuty. Airflow 3 has no SLAs: a run still going
+``DEADLINE`` after it was queued pages through a DeadlineAlert, and one past ``dagrun_timeout``
+is failed, well before the next day's.
 """
 from __future__ import annotations
 

@@ -35,6 +35,10 @@ PYTHON = VENV / "bin" / "python"
 CLUSTER_ID = "j-TESTCLUSTER"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: builds a fresh virtualenv or starts Spark (a minute or more)")
+
+
 def constraints() -> str | None:
     """Airflow's constraints for this version and Python 3.11, or None where they cannot be fetched."""
     try:
