@@ -40,7 +40,8 @@ with DAG(
     deadline=DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=DEADLINE,
         callback=SyncCallback(lakehouse_paging.deadline_missed,
-                              kwargs={"env": RUNNER.env, "dag_id": DAG_ID, "deadline": str(DEADLINE)})),
+                              kwargs={"env": RUNNER.env, "dag_id": DAG_ID, "deadline": str(DEADLINE)}),
+    ) if RUNNER.with_deadline else None,
     default_args={
         "retries": 2,
         "retry_delay": timedelta(minutes=5),

@@ -109,6 +109,7 @@ def test_the_watchdog_submits_the_stream_only_after_finding_it_stopped(on_emr: d
 def test_the_local_switch_runs_each_job_as_one_local_process_with_the_same_arguments(on_this_machine: dict) -> None:
     daily = on_this_machine["dags"]["lakehouse_daily"]
     assert daily["edges"] == sorted([[before, after] for before, after in zip(DAILY, DAILY[1:])])
+    assert daily["deadlines"] == []  # airflow dags test 3.3.2 cannot finish a run with one
     python = f"{REPO}/.venv/bin/python"
     for job, command in LOCAL_COMMANDS.items():
         task = daily["tasks"][job]
