@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help catalog-docs dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
+.PHONY: help airflow-dags catalog-docs dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -97,6 +97,9 @@ catalog-docs: setup ## Regenerate docs/athena (Athena DDL) and docs/tableau (.td
 	$(BIN)/lakehouse catalog athena-ddl --env prod --out docs/athena
 	$(BIN)/lakehouse catalog tableau --env prod --out docs/tableau
 
+airflow-dags: setup ## Regenerate dags/lakehouse_steps.json (each Airflow task's EMR step) from conf/prod.yaml
+	$(BIN)/lakehouse deploy airflow --env prod --out dags
+
 kafka-up: setup ## Start a local Kafka broker on 127.0.0.1:9092 (KAFKA_PORT=...), data in data/kafka
 	$(BIN)/lakehouse kafka up --port $(KAFKA_PORT)
 
@@ -113,8 +116,11 @@ postgres-down: ## Stop the local PostgreSQL
 extract: setup ## Append what changed in the transaction database (oltp.url, LAKEHOUSE_OLTP_URL) to bronze
 	$(BIN)/lakehouse extract all --env $(ENV)
 
-test: setup ## Run the test suite
-	$(BIN)/python -m pytest
+test: setup ## Run the test suite (all but the daily DAG's end-to-end run: make test-dag-run)
+	$(BIN)/python -m pytest -m "not dag_run"
+
+test-dag-run: setup ## airflow dags test lakehouse_daily end to end on local Spark, in a real Airflow 3 (about 9 minutes)
+	$(BIN)/python -m pytest -m dag_run tests/airflow
 
 package: setup ## Build dist/: the wheel, the same as a --py-files zip, the job scripts, conf, --packages args
 	@# setuptools copies into build/lib and keeps what is there: a deleted module would still ship.

@@ -441,7 +441,7 @@ def score(env: str = ENV) -> None:
     print_scored(console, scored)
 
 
-deploy = typer.Typer(no_args_is_help=True, help="Write the JSON that runs make package's jobs on EMR.")
+deploy = typer.Typer(no_args_is_help=True, help="Write the JSON that runs make package's jobs on EMR, or from Airflow.")
 app.add_typer(deploy, name="deploy")
 DEPLOY_OUT = typer.Option(Path("dist/emr"), "--out", help="Folder to write the JSON to")
 
@@ -494,6 +494,17 @@ def emr_serverless(
     run = emr.start_job_run(settings, application_id, known_selection(selection), mode.value)
     write_json(out, "emr-serverless-create-application.json", emr.create_application(settings))
     write_json(out, "emr-serverless-start-job-run.json", run)
+
+
+@deploy.command("airflow")
+def deploy_airflow(
+    env: str = typer.Option("prod", "--env", help="Configuration whose emr: the DAGs submit to"),
+    out: Path = typer.Option(Path("dags"), "--out", help="The DAG folder to write lakehouse_steps.json into"),
+) -> None:
+    """Airflow on MWAA: each DAG task's EMR step (and its job, for local runs) into dags/lakehouse_steps.json."""
+    from lakehouse.lib.cloud.airflow import write_steps
+
+    console.print(f"Wrote {write_steps(load(env), out)}", highlight=False)
 
 
 dq = typer.Typer(no_args_is_help=True, help="Data quality: the silver rules as Great Expectations suites.")

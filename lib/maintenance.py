@@ -58,10 +58,15 @@ def catalogued(spark: SparkSession, selection: str = "all") -> list[str]:
 
 
 def zorder_columns(name: str) -> tuple[str, ...]:
-    """A gold table's leading key columns; other layers are read by version or by key and only compacted."""
+    """A declared gold table's leading key columns; other layers are read by version or by key and only
+    compacted, and so is a gold table a command writes with no declaration (``lakehouse score``'s
+    gold.customer_scores), which has no key to order by."""
     if not name.startswith("gold."):
         return ()
-    return registry.get(name).key[:ZORDER_COLUMNS]
+    try:
+        return registry.get(name).key[:ZORDER_COLUMNS]
+    except KeyError:
+        return ()
 
 
 def maintain(spark: SparkSession, settings: Settings, selection: str = "all") -> list[Maintained]:

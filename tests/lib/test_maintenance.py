@@ -53,6 +53,15 @@ def test_gold_small_files_become_one_z_ordered_by_the_leading_key_columns(spark:
     assert sorted(spark.read.format("delta").load(path).collect()) == before
 
 
+def test_a_gold_table_written_by_a_command_is_compacted_not_z_ordered(spark: SparkSession, root: Settings) -> None:
+    """gold.customer_scores is written by ``lakehouse score``, not declared: ``maintain all`` after a score
+    (the Airflow DAG's order) once stopped on it with KeyError."""
+    path = root.table_path("gold.customer_scores")
+    small_files(spark, path)
+    done = maintain_table(spark, root, "gold.customer_scores")
+    assert (done.zorder_by, done.files_before, done.files_after) == ((), 5, 1)
+
+
 def test_files_are_vacuumed_only_past_the_layers_retention(spark: SparkSession, root: Settings) -> None:
     path = root.table_path("gold.daily_sales")
     small_files(spark, path)

@@ -29,6 +29,7 @@ def test_the_wheel_carries_the_default_conf_and_the_jvm_dependency_list(wheel: P
 
 def test_dist_has_what_spark_submit_needs(dist: Path, wheel: Path) -> None:
     assert (dist / wheel.name.replace(".whl", ".zip")).read_bytes() == wheel.read_bytes()
-    assert sorted(path.name for path in (dist / "jobs").iterdir()) == ["generate.py", "maintain.py", "run.py"]
+    assert sorted(path.name for path in (dist / "jobs").iterdir()) == [
+        "dq.py", "generate.py", "maintain.py", "run.py", "score.py", "train.py"]
     assert (dist / "conf" / "prod.yaml").read_bytes() == (REPO / "conf" / "prod.yaml").read_bytes()
     assert (dist / "spark-submit-packages.txt").read_text().split() == PACKAGES
