@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urlencode
@@ -23,11 +22,11 @@ from urllib.request import urlopen
 import pytest
 import yaml
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from lakehouse.lib import dashboard
 from lakehouse.lib.config import Kafka
 from lakehouse.lib.loopback import free_port
+from tests.kafka.conftest import new_topic, own_root
 
 REPO = Path(__file__).resolve().parents[2]
 VALID, NOT_JSON, PER_BATCH = 100, 3, 40
@@ -91,23 +90,10 @@ def _ready(url: str) -> bool:
 @pytest.fixture
 def conf(kafka: Kafka, prometheus: tuple[str, int], tmp_path: Path) -> tuple[Path, str]:
     """A root of the test's own; its clickstream on a new topic, 40 messages a micro-batch; metrics served."""
-    topic = f"stream-metrics-{uuid.uuid4().hex[:8]}"
-    admin = AdminClient({"bootstrap.servers": kafka.bootstrap_servers})
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result()
-    folder = tmp_path / "conf"
-    folder.mkdir()
-    local = yaml.safe_load((REPO / "conf" / "local.yaml").read_text())
-    (folder / "local.yaml").write_text(yaml.safe_dump({
-        **local,
-        "paths": {name: str(tmp_path / name) for name in ("landing", "lakehouse", "report", "logs")},
-        "spark": {**local["spark"], "jars_dir": str(REPO / ".jars")},
-        "stream": {"trigger_interval": "1 second", "gold_trigger_interval": "2 seconds",
-                   "sources": {"clickstream": {"max_offsets_per_trigger": PER_BATCH}}},
-        "quality": {"validate_tables": False},
-        "kafka": {"topics": {"clickstream": topic}},
-        "metrics": {"port": prometheus[1]},
-    }))
-    return folder / "local", topic
+    topic = new_topic(kafka, "stream-metrics")
+    return own_root(tmp_path, stream={"trigger_interval": "1 second", "gold_trigger_interval": "2 seconds",
+                                      "sources": {"clickstream": {"max_offsets_per_trigger": PER_BATCH}}},
+                    kafka={"topics": {"clickstream": topic}}, metrics={"port": prometheus[1]}), topic
 
 
 def test_prometheus_scrapes_a_running_streams_tables_rules_lag_and_gold_freshness(

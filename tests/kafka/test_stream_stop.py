@@ -12,16 +12,14 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 from pyspark.sql import SparkSession
 
-from lakehouse.lib.config import Kafka, Settings
+from lakehouse.lib.config import Kafka
+from tests.kafka.conftest import new_topic, own_root
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,24 +31,12 @@ def bronze_rows(spark: SparkSession, root: Path) -> int:
 
 
 @pytest.fixture
-def conf(settings: Settings, kafka: Kafka, tmp_path: Path) -> tuple[Path, str]:
+def conf(kafka: Kafka, tmp_path: Path) -> tuple[Path, str]:
     """Settings of a root of the test's own, its clickstream on a new topic read every second, 5 at a time."""
-    topic = f"stream-stop-{uuid.uuid4().hex[:8]}"
-    admin = AdminClient({"bootstrap.servers": kafka.bootstrap_servers})
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result()
-    folder = tmp_path / "conf"
-    folder.mkdir()
-    local = yaml.safe_load((REPO / "conf" / "local.yaml").read_text())
-    (folder / "local.yaml").write_text(yaml.safe_dump({
-        **local,
-        "paths": {name: str(tmp_path / name) for name in ("landing", "lakehouse", "report", "logs")},
-        "spark": {**local["spark"], "jars_dir": str(REPO / ".jars")},
-        "stream": {"trigger_interval": "10 seconds",
-                   "sources": {"clickstream": {"trigger_interval": "1 second", "max_offsets_per_trigger": 5}}},
-        "quality": {"validate_tables": False},
-        "kafka": {"topics": {"clickstream": topic}},
-    }))
-    return folder / "local", topic
+    topic = new_topic(kafka, "stream-stop")
+    return own_root(tmp_path, stream={"trigger_interval": "10 seconds", "sources": {
+        "clickstream": {"trigger_interval": "1 second", "max_offsets_per_trigger": 5}}},
+        kafka={"topics": {"clickstream": topic}}), topic
 
 
 def test_sigterm_stops_the_stream_after_its_batch_with_exit_code_0(spark: SparkSession, kafka: Kafka,
