@@ -86,13 +86,12 @@ class RunMetrics:
 
     def _gold_freshness(self, table: str) -> None:
         """The newest value of the table's first date or timestamp key column; none for a table without one."""
-        path = self.settings.table_path(table)
-        schema = self.spark.read.format("delta").load(path).schema
+        rows = self.spark.read.format("delta").load(self.settings.table_path(table))
         column = next((name for name in get(table).key
-                       if isinstance(schema[name].dataType, (DateType, TimestampType))), None)
+                       if isinstance(rows.schema[name].dataType, (DateType, TimestampType))), None)
         if column is None:
             return
-        newest = self.spark.read.format("delta").load(path).agg(F.max(column)).first()[0]
+        newest = rows.agg(F.max(column)).first()[0]
         self._fresh.add(table)
         if newest is not None:
             self.gold_newest.labels(table).set(epoch_seconds(newest))
