@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-import yaml
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from pyspark.sql import SparkSession
@@ -35,6 +34,7 @@ from pyspark.sql import SparkSession
 from lakehouse.lib import registry
 from lakehouse.lib.config import Kafka, Settings
 from lakehouse.lib.status import table_status
+from tests.kafka.conftest import own_root
 
 REPO = Path(__file__).resolve().parents[2]
 WAVES = 3  # each followed by a start of the command and a SIGKILL
@@ -128,21 +128,12 @@ def topics(kafka: Kafka) -> dict[str, str]:
 
 
 @pytest.fixture
-def conf(tmp_path: Path, topics: dict[str, str]) -> Path:
+def conf(tmp_path: Path, kafka: Kafka, topics: dict[str, str]) -> Path:
     """Settings of a root of the test's own: every trigger at a second, 50 messages a micro-batch, so a
     wave is several micro-batches and a kill can land inside one."""
-    local = yaml.safe_load((REPO / "conf" / "local.yaml").read_text())
-    folder = tmp_path / "conf"
-    folder.mkdir()
-    (folder / "local.yaml").write_text(yaml.safe_dump({
-        **local,
-        "paths": {name: str(tmp_path / name) for name in ("landing", "lakehouse", "report", "logs")},
-        "spark": {**local["spark"], "jars_dir": str(REPO / ".jars")},
-        "stream": {"trigger_interval": "1 second", "gold_trigger_interval": "2 seconds"},
-        "quality": {**local["quality"], "validate_tables": False},
-        "kafka": {**local["kafka"], "topics": topics, "max_offsets_per_trigger": 50},
-    }))
-    return folder / "local"
+    local = kafka.model_dump(exclude={"bootstrap_servers", "topics"})  # the brokers come from the environment
+    return own_root(tmp_path, stream={"trigger_interval": "1 second", "gold_trigger_interval": "2 seconds"},
+                    kafka={**local, "topics": topics, "max_offsets_per_trigger": 50})
 
 
 class Command:
