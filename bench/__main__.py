@@ -1,9 +1,11 @@
 """``python -m bench``: every figure on fixed data sets, then BENCHMARKS.md.
 
 BENCH_PAIRS (default 5) sets the number of counted pairs; BENCH_DEMO=1 also times ``make demo``;
-BENCH_STREAM_SECONDS (default 300) how long each streaming rate is held. ``python -m bench
-stream`` (``make bench-stream``) measures the streaming figures alone and rewrites only their
-section of BENCHMARKS.md.
+BENCH_STREAM_SECONDS (default 300) how long each streaming rate is held; BENCH_MICRO_BATCHES
+(default 200) how many micro-batches the gold table takes before it is maintained. ``python -m
+bench stream`` (``make bench-stream``) measures the streaming figures alone and ``python -m bench
+files`` (``make bench-files``) the small-files figures alone, each rewriting only its section of
+BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -11,16 +13,18 @@ import os
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from pyspark.sql import SparkSession
 from rich.console import Console
 
 from bench import (bronze_ingest, churn_training, demo_run, gold_refresh, kafka_available_now, machine,
-                   session_start, silver_rules, stream_latency, workspace)
+                   session_start, silver_rules, small_files, stream_latency, workspace)
 from bench.pairs import Comparison
-from bench.report import BenchRun, Reading, streaming_section, with_section, write
+from bench.report import BenchRun, Reading, small_files_section, streaming_section, with_section, write
 from lakehouse.lib import session
 from lakehouse.lib.config import Settings
 from lakehouse.lib.sources import kafka_broker
@@ -43,9 +47,10 @@ def pairs_wanted() -> int:
 
 
 def command(target: str = "bench") -> str:
-    switches = [f"{name}={os.environ[name]}" for name in ("BENCH_PAIRS", "BENCH_DEMO", "BENCH_STREAM_SECONDS")
+    switches = [f"{name}={os.environ[name]}"
+                for name in ("BENCH_PAIRS", "BENCH_DEMO", "BENCH_STREAM_SECONDS", "BENCH_MICRO_BATCHES")
                 if name in os.environ]
-    alone = " stream" if target == "bench-stream" else ""
+    alone = {"bench-stream": " stream", "bench-files": " files"}.get(target, "")
     return " ".join([*switches, f"make {target}" if "MAKELEVEL" in os.environ else f"python -m bench{alone}"])
 
 
@@ -67,10 +72,13 @@ def landing_zone(settings: Settings, size: workspace.DataSize, console: Console)
     return moved
 
 
+Streamed = tuple[tuple[Comparison, list[Reading]], tuple[Comparison, list[Reading]]]
+
+
 def comparisons(settings: Settings, pairs: int, console: Console
-                ) -> tuple[list[Comparison], list[Reading], tuple[Comparison, list[Reading]]]:
-    """The figures in pairs, the streaming figures, then those that need this process's session stopped (a
-    fresh ``lakehouse train``)."""
+                ) -> tuple[list[Comparison], list[Reading], Streamed]:
+    """The figures in pairs, the streaming and small-files figures, then those that need this process's
+    session stopped (a fresh ``lakehouse train``)."""
     ingest, gold, churn = (landing_zone(settings, size, console) for size in (INGEST_DATA, GOLD_DATA, CHURN_DATA))
     spark = session.start(settings)
     try:
@@ -78,7 +86,7 @@ def comparisons(settings: Settings, pairs: int, console: Console
                     silver_rules.measure(spark, ingest, pairs, console),
                     silver_rules.measure_with_checks(spark, ingest, pairs, console),
                     gold_refresh.measure(spark, gold, pairs, console)]
-        streamed = streaming(spark, gold, pairs, console)
+        streamed = streaming(spark, gold, pairs, console), files(spark, pairs, console)
         training, trained_lake = churn_training.measure(spark, churn, pairs, console)  # last: it loads TensorFlow
     finally:
         spark.stop()
@@ -88,17 +96,45 @@ def comparisons(settings: Settings, pairs: int, console: Console
     return [*measured, training], [fresh], streamed
 
 
-def streaming(spark: SparkSession, gold: Settings, pairs: int, console: Console) -> tuple[Comparison, list[Reading]]:
-    """Figures 8 to 10 on a Kafka broker of their own."""
-    folder = workspace.BENCH_ROOT / "stream"
-    broker = kafka_broker.start(folder / "kafka")
-    os.environ["LAKEHOUSE_KAFKA_BOOTSTRAP"] = broker.bootstrap  # for this process's settings and its commands
+@contextmanager
+def broker(folder: Path) -> Iterator[str]:
+    """A Kafka broker of the bench's own, its address also set for this process's settings and its commands."""
+    started = kafka_broker.start(folder / "kafka")
+    os.environ["LAKEHOUSE_KAFKA_BOOTSTRAP"] = started.bootstrap
     try:
-        available_now = kafka_available_now.measure(spark, gold, broker.bootstrap, pairs, console)
-        return available_now, stream_latency.measure(spark, folder, broker.bootstrap, console)
+        yield started.bootstrap
     finally:
         kafka_broker.stop(folder / "kafka")
         del os.environ["LAKEHOUSE_KAFKA_BOOTSTRAP"]
+
+
+def streaming(spark: SparkSession, gold: Settings, pairs: int, console: Console) -> tuple[Comparison, list[Reading]]:
+    """Figures 8 to 10 on a Kafka broker of their own."""
+    folder = workspace.BENCH_ROOT / "stream"
+    with broker(folder) as bootstrap:
+        available_now = kafka_available_now.measure(spark, gold, bootstrap, pairs, console)
+        return available_now, stream_latency.measure(spark, folder, bootstrap, console)
+
+
+def files(spark: SparkSession, pairs: int, console: Console) -> tuple[Comparison, list[Reading]]:
+    """Figures 11 and 12 on a Kafka broker of their own."""
+    folder = workspace.BENCH_ROOT / "files"
+    with broker(folder) as bootstrap:
+        return small_files.measure(spark, folder / "stream", bootstrap, pairs, console)
+
+
+def small_files_alone(pairs: int, console: Console) -> None:
+    """``python -m bench files``: figures 11 and 12 alone, into their section of the report."""
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    spark = session.start(workspace.create())
+    try:
+        read, readings = files(spark, pairs, console)
+    finally:
+        spark.stop()
+    run = BenchRun(command("bench-files"), started, time.perf_counter() - clock, pairs, "Kafka", machine.load_average())
+    REPORT.write_text(with_section(REPORT.read_text(), small_files_section(run, read, readings)))
+    shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
+    console.log(f"wrote the small-files section of {REPORT.name} in {run.seconds / 60:.1f} minutes")
 
 
 def streaming_alone(pairs: int, console: Console) -> None:
@@ -131,13 +167,17 @@ def main() -> None:
     if sys.argv[1:] == ["stream"]:
         streaming_alone(pairs, console)
         return
+    if sys.argv[1:] == ["files"]:
+        small_files_alone(pairs, console)
+        return
     machine_facts = machine.facts()
     settings = workspace.create()
     other = readings(workspace.BENCH_ROOT / "conf", console)
-    measured, after, (available_now, streamed) = comparisons(settings, pairs, console)
+    measured, after, ((available_now, streamed), (read, per_batch)) = comparisons(settings, pairs, console)
     run = BenchRun(command(), started, time.perf_counter() - clock, pairs, data_sets(), machine.load_average())
     stream_run = BenchRun(command(), started, run.seconds, pairs, f"`{GOLD_DATA}`", run.load_at_end)
-    write(REPORT, run, machine_facts, measured, other + after, streaming_section(stream_run, available_now, streamed))
+    write(REPORT, run, machine_facts, measured, other + after,
+          [streaming_section(stream_run, available_now, streamed), small_files_section(stream_run, read, per_batch)])
     shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
     console.log(f"wrote {REPORT.name} in {run.seconds / 60:.1f} minutes")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from bench.pairs import Comparison
 
 STREAMING = "## Streaming"
+SMALL_FILES = "## Small files and maintenance"
 MACHINE = "## Machine"
 HEADER = ("| # | figure | target | median ratio | spread (min–max) | baseline median | candidate median | result |\n"
           "|---|---|---|---|---|---|---|---|")
@@ -87,17 +88,38 @@ def streaming_section(run: BenchRun, comparison: Comparison, readings: list[Read
     return "\n".join(lines) + "\n"
 
 
+def small_files_section(run: BenchRun, comparison: Comparison, readings: list[Reading]) -> str:
+    """Figures 11 and 12 (files per micro-batch, a gold read before and after maintain); ``make bench-files``
+    also writes them alone."""
+    target = {True: "PASS", False: "MISS"}[bool(comparison.passed)]
+    lines = [SMALL_FILES, "",
+             f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} minutes "
+             f"(load average at end {run.load_at_end}); figure 12 is {run.pairs} interleaved pairs as above.", "",
+             "| figure | value |", "|---|---|"]
+    lines += [f"| {reading.title} | {reading.value} |" for reading in readings]
+    lines += [f"| {comparison.title} (target ≤ {comparison.target:.2f}x) | {comparison.median_ratio:.2f}x "
+              f"({target}; pairs {min(comparison.ratios):.2f}–{max(comparison.ratios):.2f}x; as left "
+              f"{statistics.median(comparison.baseline_seconds):.2f} s, maintained "
+              f"{statistics.median(comparison.candidate_seconds):.2f} s). {' '.join(comparison.notes)} |"]
+    return "\n".join(lines) + "\n"
+
+
 def with_section(report: str, section: str) -> str:
-    """``report`` with its streaming section replaced by ``section`` (put before the machine's, if it had none)."""
-    start = report.find(STREAMING)
+    """``report`` with the section of ``section``'s heading replaced by it (put before the machine's, if it had
+    none)."""
+    heading = section.split("\n", 1)[0]
+    start = report.find(heading)
     if start < 0:
         start = end = report.find(MACHINE)
     else:
-        following = report.find("\n## ", start + len(STREAMING))
+        following = report.find("\n## ", start + len(heading))
         end = following + 1 if following >= 0 else len(report)
     return report[:start] + section + "\n" + report[end:]
 
 
 def write(path: Path, run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
-          readings: list[Reading], streaming: str) -> None:
-    path.write_text(with_section(render(run, machine, comparisons, readings), streaming))
+          readings: list[Reading], sections: list[str]) -> None:
+    report = render(run, machine, comparisons, readings)
+    for section in sections:
+        report = with_section(report, section)
+    path.write_text(report)
