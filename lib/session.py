@@ -32,17 +32,21 @@ def jars(jars_dir: str) -> list[str]:
     return found
 
 
+def _under_spark_submit() -> bool:
+    """Whether spark-submit started this driver: pyspark then joins the JVM spark-submit already runs (it hands
+    over the gateway's port), whose master and classpath its command line chose and no later setting changes."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
 def start(settings: Settings) -> SparkSession:
-    """Start (or return) the session for these settings; with local jars it needs no network."""
+    """Start (or return) the session for these settings; with local jars it needs no network.
+
+    Under spark-submit its ``--master`` and ``--jars``/``--packages`` win over ``spark.master`` and
+    ``spark.jars_dir``, so one conf serves both the ``lakehouse`` command and a job submitted to a cluster.
+    """
     builder = SparkSession.builder.appName(settings.spark.app_name)
-    if settings.spark.master:
-        builder = builder.master(settings.spark.master)
-    if settings.spark.jars_dir:
-        builder = builder.config("spark.jars", ",".join(jars(settings.spark.jars_dir)))
-    if (settings.spark.master or "").startswith("local"):
-        # Python workers of a local Spark run this interpreter, with the project's packages (pandas UDFs, MLflow).
-        # A Python driver's SparkContext reads PYSPARK_PYTHON (spark.pyspark.python only reaches spark-submit).
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if not _under_spark_submit():
+        builder = _launched_here(builder, settings)
     conf = {
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
         **_local_catalog(settings.catalog_path),
@@ -54,6 +58,19 @@ def start(settings: Settings) -> SparkSession:
     spark = builder.enableHiveSupport().getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _launched_here(builder: SparkSession.Builder, settings: Settings) -> SparkSession.Builder:
+    """The master and jars of a JVM this process launches itself, as the conf says."""
+    if settings.spark.master:
+        builder = builder.master(settings.spark.master)
+    if settings.spark.jars_dir:
+        builder = builder.config("spark.jars", ",".join(jars(settings.spark.jars_dir)))
+    if (settings.spark.master or "").startswith("local"):
+        # Python workers of a local Spark run this interpreter, with the project's packages (pandas UDFs, MLflow).
+        # A Python driver's SparkContext reads PYSPARK_PYTHON (spark.pyspark.python only reaches spark-submit).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return builder
 
 
 def _local_catalog(catalog: str | None) -> dict[str, str]:
