@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help airflow-dags catalog-docs dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
+.PHONY: help airflow-dags catalog-docs dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams notebooks test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,12 @@ mlflow-ui: setup ## The MLflow UI on http://127.0.0.1:5000 over the local tracki
 
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)
+
+# JupyterLab is the notebooks extra (setup.py), installed on first use: `make setup` and the tests need none of it.
+notebooks: setup ## Open the notebooks over gold (notebooks/) in JupyterLab; make demo first builds what they read
+	@test -x $(BIN)/jupyter-lab || $(BIN)/uv pip install --quiet --python $(BIN)/python \
+	    -e ".[test,ml,ops,notebooks]" --config-setting editable_mode=strict
+	LAKEHOUSE_ENV=$(ENV) $(BIN)/jupyter lab notebooks/
 
 demo: setup ## Generate data, run the pipeline, build the Data Docs, train and score the churn model, draw the graph, print the summary
 	$(BIN)/lakehouse generate --env $(ENV)

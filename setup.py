@@ -42,8 +42,11 @@ setup(
         "ml": ["tensorflow-cpu==2.21.*", "mlflow>=3.5,<4", "scikit-learn>=1.5,<2"],
         # `lakehouse dashboard`: the Grafana dashboard as code, with Grafana's own typed builders.
         "ops": ["grafana-foundation-sdk>=1769699998!10.1,<1769699998!11"],
+        # The notebooks (notebooks/, docs/notebooks.md): gold read with delta-rs, no JVM; JupyterLab to open them.
+        "notebooks": ["deltalake>=0.25", "ipykernel>=6.29", "jupyterlab>=4.2,<5"],
+        # uv: the packaging tests' fresh virtualenv; ipykernel, nbclient, nbformat: the notebook tests run each one.
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",
-                 "mypy>=1.10", "uv>=0.5"],  # uv: the packaging tests' fresh virtualenv
+                 "mypy>=1.10", "uv>=0.5", "ipykernel>=6.29", "nbclient>=0.10", "nbformat>=5.10"],
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse.lib.cli:main"]},
 )
