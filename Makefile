@@ -73,10 +73,11 @@ summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)
 
 # JupyterLab is the notebooks extra (setup.py), installed on first use: `make setup` and the tests need none of it.
+# It refuses to start as root without --allow-root (a container's or a cloud machine's usual user).
 notebooks: setup ## Open the notebooks over gold (notebooks/) in JupyterLab; make demo first builds what they read
 	@test -x $(BIN)/jupyter-lab || $(BIN)/uv pip install --quiet --python $(BIN)/python \
 	    -e ".[test,ml,ops,notebooks]" --config-setting editable_mode=strict
-	LAKEHOUSE_ENV=$(ENV) $(BIN)/jupyter lab notebooks/
+	LAKEHOUSE_ENV=$(ENV) $(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 demo: setup ## Generate data, run the pipeline, build the Data Docs, train and score the churn model, draw the graph, print the summary
 	$(BIN)/lakehouse generate --env $(ENV)
