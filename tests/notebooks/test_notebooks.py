@@ -23,8 +23,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.lib.churn.scoring import Scored
-from lakehouse.lib.config import Settings
-from lakehouse.lib.gold_frames import ENV_VARIABLE
+from lakehouse.lib.config import ConfigError, Settings
+from lakehouse.lib.gold_frames import ENV_VARIABLE, gold_frame
 from lakehouse.lib.runlog import TableRun
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -167,6 +167,21 @@ def test_a_notebook_reads_gold_through_the_projects_code_and_defines_none(name: 
     assert "from lakehouse.lib.gold_frames import gold_frame, notebook_settings" in source
     assert not re.search(r"^\s*(def|class) |deltalake|pyspark|DeltaTable", source, re.MULTILINE)
     assert notebook.cells[0].cell_type == "markdown" and "gold." in notebook.cells[0].source
+
+
+@pytest.mark.parametrize(("name", "told"), [
+    ("gold.daily_sales", "gold.daily_sales is not built at {root}/gold/daily_sales: run `lakehouse run gold.daily_sales "
+                         "--upstream` first"),
+    ("gold.customer_scores", "gold.customer_scores is not built at {root}/gold/customer_scores: run `lakehouse score` "
+                             "first"),
+    ("silver.orders", "silver.orders: notebooks read gold tables only (gold.<table>)"),
+])
+def test_a_table_not_built_or_not_gold_says_what_to_do(settings: Settings, tmp_path: Path, name: str,
+                                                       told: str) -> None:
+    empty = settings.model_copy(update={"paths": settings.paths.model_copy(update={"lakehouse": str(tmp_path)})})
+    with pytest.raises(ConfigError) as raised:
+        gold_frame(empty, name)
+    assert str(raised.value) == told.format(root=tmp_path)
 
 
 def test_the_notebooks_are_the_five_tested_here() -> None:
