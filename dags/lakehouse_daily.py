@@ -4,9 +4,10 @@ Each job is a step of ``lakehouse_steps.json`` submitted to the cluster and foll
 (lakehouse_jobs.py; with ``LAKEHOUSE_AIRFLOW_LOCAL`` set, one local process each). The jobs are
 idempotent (a batch processes what has landed and not been processed yet), so a failed task is
 retried twice, with exponential backoff (5 to 10, then 10 to 20 minutes later: Airflow adds
-jitter); after its last try it pages PagerDuty. Airflow 3 has no SLAs: a run still going
-``DEADLINE`` after it was queued pages through a DeadlineAlert, and one past ``dagrun_timeout``
-is failed, well before the next day's.
+jitter); after its last try it pages PagerDuty, and its next success resolves the incident.
+Airflow 3 has no SLAs: a run still going ``DEADLINE`` after it was queued pages through a
+DeadlineAlert (resolved when the run succeeds), and one past ``dagrun_timeout`` is failed, well
+before the next day's.
 """
 from __future__ import annotations
 
@@ -42,12 +43,14 @@ with DAG(
         callback=SyncCallback(lakehouse_paging.deadline_missed,
                               kwargs={"env": RUNNER.env, "dag_id": DAG_ID, "deadline": str(DEADLINE)}),
     ) if RUNNER.with_deadline else None,
+    on_success_callback=lakehouse_paging.run_succeeded(RUNNER.env, DAG_ID),
     default_args={
         "retries": 2,
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=30),
         "on_failure_callback": lakehouse_paging.task_failed(RUNNER.env),
+        "on_success_callback": lakehouse_paging.task_succeeded(RUNNER.env),
     },
     tags=["lakehouse"],
     doc_md=__doc__,

@@ -30,6 +30,7 @@ with DAG(
         "retry_exponential_backoff": 2.0,
         "execution_timeout": timedelta(minutes=5),
         "on_failure_callback": lakehouse_paging.task_failed(RUNNER.env),
+        "on_success_callback": lakehouse_paging.task_succeeded(RUNNER.env),
     },
     tags=["lakehouse"],
     doc_md=__doc__,

@@ -99,6 +99,16 @@ class RunMetrics:
     def listener(self) -> StreamingQueryListener:
         return _Listener(self)
 
+    def started(self, query_id: str, name: str | None) -> None:
+        """A stream query began: known by its name from now on, and alive as of now."""
+        self._queries[query_id] = name or query_id
+        self.last_progress.labels(self._queries[query_id]).set(time.time())
+
+    def idled(self, query_id: str) -> None:
+        """A query found no new input: still alive."""
+        if query_id in self._queries:
+            self.last_progress.labels(self._queries[query_id]).set(time.time())
+
     def progressed(self, event: QueryProgressEvent) -> None:
         progress = event.progress
         name = progress.name or str(progress.id)
@@ -128,16 +138,13 @@ class _Listener(StreamingQueryListener):
         self.metrics = metrics
 
     def onQueryStarted(self, event: QueryStartedEvent) -> None:
-        name = self.metrics._queries[str(event.id)] = event.name or str(event.id)
-        self.metrics.last_progress.labels(name).set(time.time())
+        self.metrics.started(str(event.id), event.name)
 
     def onQueryProgress(self, event: QueryProgressEvent) -> None:
         self.metrics.progressed(event)
 
     def onQueryIdle(self, event: QueryIdleEvent) -> None:
-        name = self.metrics._queries.get(str(event.id))
-        if name is not None:
-            self.metrics.last_progress.labels(name).set(time.time())
+        self.metrics.idled(str(event.id))
 
     def onQueryTerminated(self, event: QueryTerminatedEvent) -> None:
         pass

@@ -8,11 +8,13 @@ the run, so they page as failed runs, their message saying which.
 
 The routing key only ever comes from the environment (``alerting.routing_key_env``,
 ``PAGERDUTY_ROUTING_KEY``); without one nothing is sent and nothing
-is said, so a failed command still ends with its one line.
+is said, so a failed command still ends with its one line. PagerDuty out of reach is a warning:
+a run that succeeded still succeeds, and a failed one still ends with its own error.
 """
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timezone
 from typing import Literal
 from urllib.request import Request, urlopen
@@ -22,6 +24,8 @@ from lakehouse.lib.failure import headline
 
 Severity = Literal["critical", "error", "warning", "info"]
 SUMMARY_CHARS = 1024  # the Events API's limit for payload.summary
+
+log = logging.getLogger(__name__)
 
 
 def dedup_key(settings: Settings, condition: str) -> str:
@@ -34,8 +38,13 @@ def _send(settings: Settings, event: dict[str, object]) -> bool:
         return False
     body = json.dumps({"routing_key": key, **event}).encode()
     request = Request(settings.alerting.events_url, body, {"Content-Type": "application/json"})
-    with urlopen(request, timeout=settings.alerting.timeout_seconds):
-        return True
+    try:
+        with urlopen(request, timeout=settings.alerting.timeout_seconds):
+            return True
+    except OSError as error:  # URLError, a timeout, a refused connection
+        log.warning("PagerDuty not reached at %s (%s %s): %s", settings.alerting.events_url, event["event_action"],
+                    event["dedup_key"], getattr(error, "reason", error))
+        return False
 
 
 def trigger(settings: Settings, condition: str, summary: str, severity: Severity,

@@ -7,7 +7,7 @@ import sys
 
 from pyspark.sql import SparkSession
 
-from lakehouse.lib.config import CONF_DIR, ConfigError, Settings
+from lakehouse.lib.config import CONF_DIR, S3, ConfigError, Settings
 
 LOG_CONFIG = str(CONF_DIR / "log4j2.properties")  # the package's own, installed or in a checkout
 
@@ -23,6 +23,28 @@ REQUIRED_CONF = {
     # Tables that run at once share the cores fairly, each in a pool of its own.
     "spark.scheduler.mode": "FAIR",
 }
+
+
+# The AWS SDK v2 credential providers S3A is given for each choice of ``s3.credentials``.
+CREDENTIALS = {
+    "environment": "software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider",
+    "default_chain": "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+}
+# Hadoop's names for the server-side encryption of ``s3.encryption``.
+ENCRYPTION = {"SSE-S3": "AES256", "SSE-KMS": "SSE-KMS"}
+
+
+def s3a_conf(s3: S3) -> dict[str, str]:
+    """The ``spark.hadoop.fs.s3a.*`` settings of the ``s3:`` section: every ``s3a://`` path reads and writes so."""
+    conf = {
+        "fs.s3a.aws.credentials.provider": CREDENTIALS[s3.credentials],
+        "fs.s3a.path.style.access": str(s3.path_style_access).lower(),
+        **({"fs.s3a.endpoint": s3.endpoint.rstrip("/")} if s3.endpoint else {}),
+        **({"fs.s3a.endpoint.region": s3.region} if s3.region else {}),
+        **({"fs.s3a.encryption.algorithm": ENCRYPTION[s3.encryption]} if s3.encryption else {}),
+        **({"fs.s3a.encryption.key": s3.kms_key_id} if s3.kms_key_id else {}),
+    }
+    return {f"spark.hadoop.{key}": value for key, value in conf.items()}
 
 
 def jars(jars_dir: str) -> list[str]:
@@ -50,6 +72,7 @@ def start(settings: Settings) -> SparkSession:
     conf = {
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
         **_local_catalog(settings.catalog_path),
+        **s3a_conf(settings.s3),
         **settings.spark.conf,
         **REQUIRED_CONF,
     }

@@ -90,12 +90,16 @@ def create_topics(kafka: Kafka) -> list[Topic]:
 
 
 def _with_partitions(admin: AdminClient, kafka: Kafka, topics: list[str]) -> dict[str, TopicMetadata]:
-    """The topics' metadata once each has its partitions (a new topic gets them a moment after creation)."""
+    """The topics' metadata once each has its partitions (a new topic is listed, and gets them, a moment after
+    creation: longer on a busy broker)."""
     deadline = time.monotonic() + CREATE_SECONDS
     while True:
         described = cluster_metadata(admin, kafka).topics
-        if all(described[topic].partitions for topic in topics) or time.monotonic() > deadline:
+        waiting = [topic for topic in topics if topic not in described or not described[topic].partitions]
+        if not waiting:
             return described
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"topics {', '.join(waiting)} have no partitions {CREATE_SECONDS} s after creation")
         time.sleep(0.2)
 
 

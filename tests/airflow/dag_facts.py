@@ -25,6 +25,11 @@ def seconds(value: timedelta | float | None) -> float | None:
     return value.total_seconds() if isinstance(value, timedelta) else value
 
 
+def callbacks(value: object) -> list:
+    """A task's callbacks are a list; a DAG's may be one function."""
+    return value if isinstance(value, list) else [value] if value else []
+
+
 def parsed(folder: Path) -> BundleDagBag:
     """The folder as the DAG processor parses its bundle, each DAG serialized into the metadata database."""
     manager = DagBundlesManager()
@@ -64,6 +69,7 @@ def facts(folder: Path) -> dict[str, object]:
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "dagrun_timeout": seconds(dag.dagrun_timeout),
+            "on_success_callbacks": len(callbacks(dag.on_success_callback)),
             "deadlines": [{"reference": type(alert.reference).__name__, "interval": seconds(alert.interval),
                            "callback": alert.callback.path, "kwargs": alert.callback.kwargs}
                           for alert in dag.deadline or []],
@@ -75,6 +81,7 @@ def facts(folder: Path) -> dict[str, object]:
                 "execution_timeout": seconds(task.execution_timeout),
                 "sensor_timeout": seconds(getattr(task, "timeout", None)),
                 "on_failure_callbacks": len(task.on_failure_callback or []),
+                "on_success_callbacks": len(task.on_success_callback or []),
                 "rendered": rendered(dag, task.task_id),
             } for task in dag.tasks},
         }

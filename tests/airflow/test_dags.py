@@ -80,17 +80,17 @@ def test_each_emr_task_submits_its_step_of_lakehouse_steps_json_to_the_variables
                                                        "job_flow_id": CLUSTER_ID}
 
 
-def test_every_task_retries_twice_backing_off_times_out_and_pages_when_it_fails(on_emr: dict) -> None:
+def test_every_task_retries_twice_backing_off_times_out_pages_when_it_fails_and_resolves(on_emr: dict) -> None:
     daily = on_emr["dags"]["lakehouse_daily"]
     for job in DAILY:
         submit, wait = daily["tasks"][f"{job}.add_step"], daily["tasks"][f"{job}.wait"]
         for task in (submit, wait):
             assert (task["retries"], task["retry_delay"], task["retry_exponential_backoff"],
-                    task["on_failure_callbacks"]) == (2, 300, 2.0, 1)
+                    task["on_failure_callbacks"], task["on_success_callbacks"]) == (2, 300, 2.0, 1, 1)
         assert submit["execution_timeout"] == 600
         assert wait["execution_timeout"] == wait["sensor_timeout"] == HOURS[job] * 3600
-    assert (daily["schedule"], daily["catchup"], daily["max_active_runs"], daily["dagrun_timeout"]) == (
-        "0 3 * * *", False, 1, 20 * 3600)
+    assert (daily["schedule"], daily["catchup"], daily["max_active_runs"], daily["dagrun_timeout"],
+            daily["on_success_callbacks"]) == ("0 3 * * *", False, 1, 20 * 3600, 1)
     assert daily["deadlines"] == [{"reference": "DagRunQueuedAtDeadline", "interval": 6 * 3600,
                                    "callback": "lakehouse_paging.deadline_missed",
                                    "kwargs": {"env": "prod", "dag_id": "lakehouse_daily", "deadline": "6:00:00"}}]
@@ -103,7 +103,7 @@ def test_the_watchdog_submits_the_stream_only_after_finding_it_stopped(on_emr: d
         "_ShortCircuitDecoratedOperator", "EmrAddStepsOperator")
     assert (watchdog["schedule"], watchdog["max_active_runs"], watchdog["dagrun_timeout"]) == ("0:05:00", 1, 900)
     for task in watchdog["tasks"].values():
-        assert (task["retries"], task["on_failure_callbacks"]) == (2, 1)
+        assert (task["retries"], task["on_failure_callbacks"], task["on_success_callbacks"]) == (2, 1, 1)
 
 
 def test_the_local_switch_runs_each_job_as_one_local_process_with_the_same_arguments(on_this_machine: dict) -> None:

@@ -1,4 +1,5 @@
-"""The DAGs page PagerDuty (Events API v2) when a task fails for good or a run misses its deadline.
+"""The DAGs page PagerDuty (Events API v2) when a task fails for good or a run misses its deadline,
+and resolve the incident when the task, or the run, next succeeds.
 
 The callbacks run in a real Airflow (failure_pages.py) against a local receiver that validates each
 event against the Events API's schema and keeps incidents by dedup key (tests/ops/test_pagerduty.py).
@@ -33,6 +34,21 @@ def test_a_task_failing_twice_is_one_incident_keyed_by_env_dag_and_task(airflow_
     assert received.incidents_opened == 2
     assert received.open == {"lakehouse/prod/airflow/lakehouse_daily/silver.wait": 2,
                              "lakehouse/prod/airflow/lakehouse_daily/deadline": 1}
+
+
+def test_the_tasks_next_success_and_the_runs_resolve_their_incidents(airflow_home: Path,
+                                                                      receiver: tuple[Receiver, str]) -> None:
+    received, url = receiver
+    airflow_script(airflow_home, "failure_pages.py", str(DAGS), "gold.wait", "1", "recovered",
+                   AIRFLOW_CONN_PAGERDUTY_LAKEHOUSE=connection(url))
+    assert [(event["event_action"], event["dedup_key"]) for event in received.events] == [
+        ("trigger", "lakehouse/prod/airflow/lakehouse_daily/gold.wait"),
+        ("trigger", "lakehouse/prod/airflow/lakehouse_daily/deadline"),
+        ("resolve", "lakehouse/prod/airflow/lakehouse_daily/gold.wait"),
+        ("resolve", "lakehouse/prod/airflow/lakehouse_daily/deadline"),
+    ]
+    assert received.incidents_opened == 2
+    assert received.open == {}
 
 
 def test_without_a_connection_or_a_routing_key_nothing_is_sent_and_the_callbacks_do_not_fail(

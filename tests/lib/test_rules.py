@@ -1,15 +1,11 @@
 """Rules: evaluated once, NULL counts as failed, and valid plus quarantined is the whole input."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 
 import pytest
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
-from lakehouse.lib.pseudonyms import keyed_hash
 from lakehouse.lib.rules import (FAILED_RULES, WARNED_RULES, Rule, between, is_quarantined, record_is_parseable,
                                  with_results)
 
@@ -43,20 +39,6 @@ def test_a_null_in_the_rule_expression_is_a_failure_not_a_vanished_row(spark: Sp
 def test_rule_names_say_what_must_hold() -> None:
     assert RATING.name == "rating_between_1_and_5"
     assert RATING.action == "quarantine"
-
-
-def test_keyed_hash_is_hmac_sha256(spark: SparkSession) -> None:
-    key = b"a-secret-key"
-    rows = spark.createDataFrame([("ann@example.com",), ("Zoë",), (None,)], "value string")
-    hashed = [r.h for r in rows.select(keyed_hash(F.col("value"), key).alias("h")).collect()]
-    expected = [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in ("ann@example.com", "Zoë")]
-    assert hashed == [*expected, None]
-
-
-def test_keyed_hash_with_a_key_longer_than_a_block(spark: SparkSession) -> None:
-    key = b"k" * 100
-    row = spark.createDataFrame([("C00001",)], "value string").select(keyed_hash(F.col("value"), key).alias("h"))
-    assert row.first().h == hmac.new(key, b"C00001", hashlib.sha256).hexdigest()
 
 
 def test_a_failed_precondition_is_reported_alone(spark: SparkSession) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -141,6 +142,20 @@ def test_without_a_routing_key_nothing_is_sent_and_nothing_said(
     assert not pagerduty.run_succeeded(paging, "all")
     assert receiver[0].events == []
     assert capsys.readouterr().err == ""
+
+
+def test_pagerduty_out_of_reach_is_a_warning_for_a_failed_run_and_a_good_one(
+        paging: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        gone = f"http://127.0.0.1:{probe.getsockname()[1]}/v2/enqueue"
+    unreachable = paging.model_copy(update={"alerting": paging.alerting.model_copy(update={"events_url": gone})})
+    assert not pagerduty.run_failed(unreachable, "all", "run-1", RuntimeError("boom"))
+    assert not pagerduty.run_succeeded(unreachable, "all")
+    said = [record.getMessage() for record in caplog.records]
+    assert len(said) == 2, said
+    assert said[0].startswith(f"PagerDuty not reached at {gone} (trigger lakehouse/local/run/all): ")
+    assert said[1].startswith(f"PagerDuty not reached at {gone} (resolve lakehouse/local/run/all): ")
 
 
 def test_the_receiver_refuses_an_event_the_api_would_refuse(receiver: tuple[Receiver, str]) -> None:
