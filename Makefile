@@ -12,10 +12,10 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help airflow-dags catalog-docs dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down extract FORCE
+.PHONY: help airflow-dags catalog-docs catalog-sync dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams notebooks test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down s3-up s3-down extract FORCE
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # A strict editable install links every module into build/__editable__*, a plain folder that type checkers
 # and IDEs can follow (docs/packaging.md); a module added or removed reinstalls it, through this list.
@@ -72,6 +72,13 @@ mlflow-ui: setup ## The MLflow UI on http://127.0.0.1:5000 over the local tracki
 summary: setup ## Rows per table, quarantine by rule, where the data is
 	$(BIN)/lakehouse summary --env $(ENV)
 
+# JupyterLab is the notebooks extra (setup.py), installed on first use: `make setup` and the tests need none of it.
+# It refuses to start as root without --allow-root (a container's or a cloud machine's usual user).
+notebooks: setup ## Open the notebooks over gold (notebooks/) in JupyterLab; make demo first builds what they read
+	@test -x $(BIN)/jupyter-lab || $(BIN)/uv pip install --quiet --python $(BIN)/python \
+	    -e ".[test,ml,ops,notebooks]" --config-setting editable_mode=strict
+	LAKEHOUSE_ENV=$(ENV) $(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+
 demo: setup ## Generate data, run the pipeline, build the Data Docs, train and score the churn model, draw the graph, print the summary
 	$(BIN)/lakehouse generate --env $(ENV)
 	$(BIN)/lakehouse run all --mode batch --env $(ENV)
@@ -93,6 +100,9 @@ diagrams: setup ## Redraw docs/architecture: the system pictures and the table g
 dashboards: setup ## Regenerate docs/grafana (the Grafana dashboard, from lib/dashboard.py)
 	$(BIN)/lakehouse dashboard --out docs/grafana
 
+catalog-sync: setup ## Register the gold tables in the Glue Data Catalog for Athena (ENV=prod, or ENV=s3: make s3-up's)
+	$(BIN)/lakehouse catalog sync --env $(ENV)
+
 catalog-docs: setup ## Regenerate docs/athena (Athena DDL) and docs/tableau (.tds) for the gold tables from conf/prod.yaml
 	$(BIN)/lakehouse catalog athena-ddl --env prod --out docs/athena
 	$(BIN)/lakehouse catalog tableau --env prod --out docs/tableau
@@ -112,6 +122,13 @@ postgres-up: setup ## Start a local PostgreSQL on 127.0.0.1:5432 (POSTGRES_PORT=
 
 postgres-down: ## Stop the local PostgreSQL
 	$(BIN)/lakehouse postgres down
+
+S3_PORT ?= 9000
+s3-up: setup ## Start a local S3 server (moto) on 127.0.0.1:9000 (S3_PORT=...) with conf/s3.yaml's buckets, in memory
+	$(BIN)/lakehouse s3 up --port $(S3_PORT)
+
+s3-down: ## Stop the local S3 server (its buckets are gone with it)
+	$(BIN)/lakehouse s3 down
 
 extract: setup ## Append what changed in the transaction database (oltp.url, LAKEHOUSE_OLTP_URL) to bronze
 	$(BIN)/lakehouse extract all --env $(ENV)

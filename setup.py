@@ -36,14 +36,20 @@ setup(
         "psycopg2-binary>=2.9",  # generate --to-postgres
         "prometheus-client>=0.20,<1",  # start_http_server returns its server (stopped when a stream ends)
         "great_expectations[spark]>=1.20,<1.25",
+        "boto3>=1.34,<2",  # lakehouse catalog sync: the Glue Data Catalog
     ],
     extras_require={
         # The churn model (lakehouse train / score): TensorFlow's CPU build, MLflow, scikit-learn for the baseline.
         "ml": ["tensorflow-cpu==2.21.*", "mlflow>=3.5,<4", "scikit-learn>=1.5,<2"],
         # `lakehouse dashboard`: the Grafana dashboard as code, with Grafana's own typed builders.
         "ops": ["grafana-foundation-sdk>=1769699998!10.1,<1769699998!11"],
+        # The notebooks (notebooks/, docs/notebooks.md): gold read with delta-rs, no JVM; JupyterLab to open them.
+        "notebooks": ["deltalake>=0.25", "ipykernel>=6.29", "jupyterlab>=4.2,<5"],
+        # uv: the packaging tests' fresh virtualenv; ipykernel, nbclient, nbformat: the notebook tests run each one.
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",
-                 "mypy>=1.10", "uv>=0.5"],  # uv: the packaging tests' fresh virtualenv
+                 "mypy>=1.10", "uv>=0.5",  # uv: the packaging tests' fresh virtualenv
+                 "ipykernel>=6.29", "nbclient>=0.10", "nbformat>=5.10",  # tests/notebooks runs each notebook
+                 "moto[server]>=5.1,<6"],  # make s3-up, tests/cloud: S3, KMS and Glue on loopback
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse.lib.cli:main"]},
 )

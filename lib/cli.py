@@ -18,6 +18,7 @@ from rich.text import Text
 from lakehouse.lib import config, failure
 
 if TYPE_CHECKING:
+    from pyspark.sql.types import StructType
     from rich.table import Table as RichTable
 
     from lakehouse.lib.runner import Pipeline
@@ -233,6 +234,39 @@ def postgres_down() -> None:
     stopped = postgres_server.stop(POSTGRES_FOLDER)
     console.print(f"Stopped PostgreSQL on port {stopped.port}" if stopped
                   else f"No PostgreSQL server runs from {POSTGRES_FOLDER}", highlight=False)
+
+
+s3_app = typer.Typer(no_args_is_help=True, help="S3: a local S3-compatible server on loopback (moto), in memory.")
+app.add_typer(s3_app, name="s3")
+S3_FOLDER = config.CONF_DIR.parent / "data" / "s3"
+
+
+@s3_app.command("up")
+def s3_up(port: int = typer.Option(9000, min=1, max=65535, help="Port on 127.0.0.1 to serve on"),
+          env: str = typer.Option("s3", "--env", help="Configuration whose landing and lakehouse buckets to create")
+          ) -> None:
+    """Start a local S3-compatible server (moto; buckets in memory, pid and log in data/s3) with the buckets of
+    --env's paths; prints its endpoint."""
+    from lakehouse.lib.cloud import s3_server
+
+    settings = load(env)
+    with console.status(f"starting an S3 server on 127.0.0.1:{port}"):
+        server = s3_server.start(S3_FOLDER, port)
+        buckets = s3_server.create_buckets(server, settings)
+    console.print(f"S3 server at {server.endpoint} (pid {server.pid}, log in {server.folder}) with buckets "
+                  f"{', '.join(buckets)}, in memory until `make s3-down`\n"
+                  f"export LAKEHOUSE_S3_ENDPOINT={server.endpoint} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local",
+                  highlight=False, soft_wrap=True)
+
+
+@s3_app.command("down")
+def s3_down() -> None:
+    """Stop the local S3 server started by `lakehouse s3 up` (its buckets are gone with it)."""
+    from lakehouse.lib.cloud import s3_server
+
+    stopped = s3_server.stop(S3_FOLDER)
+    console.print(f"Stopped the S3 server at {stopped.endpoint} (pid {stopped.pid})" if stopped
+                  else f"No S3 server runs from {S3_FOLDER}", highlight=False)
 
 
 @kafka_app.command("create-topics")
@@ -531,7 +565,8 @@ def dq_docs(env: str = ENV) -> None:
     console.print(f"Data Docs: {docs.index}", highlight=False)
 
 
-catalog_app = typer.Typer(no_args_is_help=True, help="The gold tables for analysts: Athena DDL, Tableau data sources.")
+catalog_app = typer.Typer(no_args_is_help=True,
+                          help="The gold tables for analysts: the Glue catalog, Athena DDL, Tableau data sources.")
 app.add_typer(catalog_app, name="catalog")
 
 
@@ -549,16 +584,36 @@ def catalog_athena_ddl(env: str = typer.Option("prod", "--env", help="Configurat
 def catalog_tableau(env: str = typer.Option("prod", "--env", help="Configuration whose athena: to connect to"),
                     out: Path = typer.Option(Path("docs/tableau"), help="Folder for one <table>.tds each")) -> None:
     """Write a Tableau data source per gold table over Athena, its columns described from the declarations."""
-    from lakehouse.lib import registry, session
     from lakehouse.lib.cloud.tableau import write_data_sources
-    from lakehouse.lib.runner import Pipeline
 
     settings = load(env)
-    local = config.load("local")  # the columns come from the declarations, on a local session of their own
-    pipeline = Pipeline(session.start(local), local, new_run_id())
-    schemas = {table.name: pipeline.stored_schema(table) for table in registry.select("gold")}
-    written = write_data_sources(settings, schemas, out)
+    written = write_data_sources(settings, gold_schemas(), out)
     console.print(f"{len(written)} Tableau data sources in {out}", highlight=False)
+
+
+@catalog_app.command("sync")
+def catalog_sync(env: str = typer.Option("prod", "--env", help="Configuration whose paths and athena: to use")) -> None:
+    """Register every gold table in the Glue Data Catalog (athena.database), for Athena to read as Delta."""
+    from lakehouse.lib.cloud import glue
+
+    settings = load(env)
+    synced = glue.sync(settings, gold_schemas(), glue.client(settings))
+    for outcome in ("created", "updated", "unchanged"):
+        names = [item.name for item in synced if item.outcome == outcome]
+        if names:
+            console.print(f"{outcome}: {', '.join(names)}", highlight=False)
+    console.print(f"{len(synced)} gold tables in Glue database {settings.athena.database} "
+                  f"({settings.athena.region})", highlight=False)
+
+
+def gold_schemas() -> dict[str, StructType]:
+    """Each gold table's stored columns, derived from the declarations on a local session of their own."""
+    from lakehouse.lib import registry, session
+    from lakehouse.lib.runner import Pipeline
+
+    local = config.load("local", config.packaged_conf())  # whatever LAKEHOUSE_CONF holds: only Spark is needed
+    pipeline = Pipeline(session.start(local), local, new_run_id())
+    return {table.name: pipeline.stored_schema(table) for table in registry.select("gold")}
 
 
 quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine: what is held back, why, and replaying it.")

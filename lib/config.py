@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PACKAGE_ROOT / "conf"
@@ -183,6 +183,41 @@ class Emr(Strict):
     serverless: EmrServerless
 
 
+ENDPOINT = re.compile(r"^https?://[^/\s]+/?$")
+
+
+def _an_endpoint(value: str | None) -> str | None:
+    if value is not None and not ENDPOINT.match(value):
+        raise ValueError(f"'{value}' is not an endpoint like http://127.0.0.1:9000 or https://host")
+    return value
+
+
+class S3(Strict):
+    """How Spark reaches ``s3a://`` paths (lib/session.py makes them ``fs.s3a.*`` settings); secrets never here.
+
+    ``environment`` reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), as a laptop or a
+    local S3-compatible server needs; ``default_chain`` is the AWS SDK's own chain, which finds the instance or
+    job role on EMR. Every object written is encrypted at rest as ``encryption`` says.
+    """
+
+    endpoint: Annotated[str | None, AfterValidator(_an_endpoint)] = Field(
+        None, description="An S3-compatible endpoint (http://127.0.0.1:9000); None: AWS's own for the region. "
+                          "LAKEHOUSE_S3_ENDPOINT overrides it")
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="None: the SDK finds it")
+    path_style_access: bool = Field(False, description="host/bucket/key instead of bucket.host/key (local servers)")
+    credentials: Literal["environment", "default_chain"] = "default_chain"
+    encryption: Literal["SSE-S3", "SSE-KMS"] | None = Field(None, description="Server-side encryption of new objects")
+    kms_key_id: str | None = Field(None, description="The KMS key of SSE-KMS: its id, ARN or alias ARN")
+
+    @model_validator(mode="after")
+    def key_with_kms_only(self) -> S3:
+        if self.encryption == "SSE-KMS" and not self.kms_key_id:
+            raise ValueError("kms_key_id: SSE-KMS needs the id or ARN of its KMS key")
+        if self.kms_key_id and self.encryption != "SSE-KMS":
+            raise ValueError("kms_key_id: only SSE-KMS takes a key (set encryption: SSE-KMS, or remove it)")
+        return self
+
+
 # The contract's event sources that may also arrive on Kafka, and their topics (landing.md).
 KAFKA_TOPICS = {
     "clickstream": "clickstream",
@@ -278,6 +313,8 @@ class Athena(Strict):
     region: str = "eu-west-1"
     workgroup: str = "primary"
     output_location: str | None = Field(None, description="S3 folder for Athena's query results (s3://...)")
+    glue_endpoint: Annotated[str | None, AfterValidator(_an_endpoint)] = Field(
+        None, description="The Glue API `lakehouse catalog sync` calls; None: AWS's own for the region")
 
 
 class Alerting(Strict):
@@ -325,6 +362,7 @@ class Settings(Strict):
     quality: Quality = Quality()
     maintenance: Maintenance = Maintenance()
     emr: Emr | None = Field(None, description="Only where jobs run on EMR (lakehouse deploy)")
+    s3: S3 = S3()
     kafka: Kafka = Kafka()
     oltp: Oltp = Oltp()
     athena: Athena = Athena()
@@ -393,11 +431,16 @@ def conf_dir() -> Traversable:
     """
     chosen = os.environ.get(CONF_VARIABLE, "")
     if not chosen:
-        return CONF_DIR if CONF_DIR.is_dir() else resources.files("lakehouse") / "conf"
+        return packaged_conf()
     folder = Path(chosen).expanduser()
     if not folder.is_dir():
         raise ConfigError(f"{CONF_VARIABLE}: {chosen} is not a folder (it should hold <env>.yaml files)")
     return folder
+
+
+def packaged_conf() -> Traversable:
+    """The conf the package carries: beside the code, or inside the ``--py-files`` zip it is imported from."""
+    return CONF_DIR if CONF_DIR.is_dir() else resources.files("lakehouse") / "conf"
 
 
 def load(env: str = "local", conf: Traversable | None = None) -> Settings:
@@ -428,6 +471,9 @@ def load(env: str = "local", conf: Traversable | None = None) -> Settings:
     bootstrap = os.environ.get("LAKEHOUSE_KAFKA_BOOTSTRAP")
     if bootstrap and isinstance(raw.get("kafka") or {}, dict):
         raw["kafka"] = {**(raw.get("kafka") or {}), "bootstrap_servers": bootstrap}
+    endpoint = os.environ.get("LAKEHOUSE_S3_ENDPOINT")
+    if endpoint and isinstance(raw.get("s3") or {}, dict):
+        raw["s3"] = {**(raw.get("s3") or {}), "endpoint": endpoint}
     oltp = os.environ.get("LAKEHOUSE_OLTP_URL")
     if oltp and isinstance(raw.get("oltp") or {}, dict):
         raw["oltp"] = {**(raw.get("oltp") or {}), "url": oltp}

@@ -2,7 +2,9 @@
 
 The pom is the one list of the JVM dependencies: ``make setup`` resolves it into ``.jars/``
 for local runs, and a cluster gets the same coordinates (and exclusions) on its command line.
-The pom travels in the package, so an installed wheel reads the same list.
+The pom travels in the package, so an installed wheel reads the same list. Dependencies of
+the pom's profiles are local only and never read here: ``local-s3`` (hadoop-aws and the AWS SDK
+modules) is what EMR provides itself (docs/s3.md).
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The test run's settings and its one SparkSession (pytest-spark's ``spark_session``, from pytest.ini).
 
 The test lakehouse sits at a fixed place, ``data/test/``, wiped when the run starts, because
-pytest.ini names its catalog; the settings point every path there.
+pytest.ini names its catalog; the settings point every path there. Its data set (tests/integration/conftest.py)
+is generated and run through bronze and silver once (``first_run``), and through gold once (``gold_built``),
+for the integration and the notebook tests alike.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ import yaml
 from pyspark.sql import SparkSession
 
 from lakehouse.lib import catalog, config, registry, runlog, session
+from lakehouse.lib.generator import generate
+from lakehouse.lib.runlog import TableRun
+from tests.integration.conftest import hand_written_bad_input, run, run_gold
 
 # Python workers (pandas UDFs, MLflow's spark_udf) run this interpreter, as lib/session.py sets for local Spark
 # (pytest-spark starts the session without it).
@@ -56,6 +61,21 @@ def spark(settings: config.Settings, spark_session: SparkSession) -> SparkSessio
     warehouse = spark_session.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
     assert Path(warehouse).resolve() == (catalog / "warehouse").resolve(), "pytest.ini: catalog of the test root"
     return spark_session
+
+
+@pytest.fixture(scope="session")
+def first_run(spark: SparkSession, settings: config.Settings) -> dict[str, TableRun]:
+    landing = Path(settings.paths.landing)
+    generate(landing, customers=60, events=1500, days=2, seed=11, progress=False)
+    hand_written_bad_input(landing)
+    return run(spark, settings, "first")
+
+
+@pytest.fixture(scope="session")
+def gold_built(spark: SparkSession, settings: config.Settings, first_run: dict) -> dict[str, TableRun]:
+    built = run_gold(spark, settings, "gold-full")
+    assert built["gold.daily_sales"].rows_written == spark.table("gold.daily_sales").count() > 0
+    return built
 
 
 def restore_catalog(spark: SparkSession, settings: config.Settings, *names: str) -> None:

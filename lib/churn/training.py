@@ -99,7 +99,7 @@ def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
     versions = rows.versions
 
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
-    experiment = _experiment(settings)
+    experiment = experiment_id(settings)
     with mlflow.start_run(experiment_id=experiment, run_name=run_name) as run:
         keras_model, epochs = model.fit(fitting, validation, seed=churn.seed, epochs=churn.epochs,
                                         batch_size=churn.batch_size, patience=churn.patience)
@@ -131,7 +131,7 @@ def train(spark: SparkSession, settings: Settings, run_name: str) -> Trained:
             raise NotBetterThanBaseline(
                 f"the churn model's holdout ROC AUC {scored['keras']['roc_auc']:.3f} does not beat the baseline's "
                 f"{scored['baseline']['roc_auc']:.3f}: nothing registered (MLflow run {run.info.run_id})")
-        version = _log_model(keras_model, holdout, churn.model_name)
+        version = register_model(keras_model, holdout, churn.model_name)
         decision = promotion.decide(MlflowClient(), churn.model_name, version, scored["keras"]["roc_auc"],
                                     promotion.holdout_scorer(holdout[list(model.FEATURES)], churned))
         mlflow.log_params(decision.as_params())
@@ -159,8 +159,9 @@ def _validation_split(rows: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.D
     return rows.drop(index=watched), rows.loc[watched]
 
 
-def _experiment(settings: Settings) -> str:
-    """The experiment's id, created with its artifact location (local: beside the tracking database)."""
+def experiment_id(settings: Settings) -> str:
+    """The experiment's id, created with its artifact location (local: beside the tracking database), so that
+    no run's artifacts land in the working directory (MLflow's default experiment keeps them in ./mlruns)."""
     found = mlflow.get_experiment_by_name(settings.churn.experiment)
     if found is not None:
         return found.experiment_id
@@ -176,8 +177,11 @@ def _log_plots(keras_model: object, holdout: pd.DataFrame, probability: dict, ch
     mlflow.log_dict(drops, "plots/permutation_importance.json")
 
 
-def _log_model(keras_model: object, holdout: pd.DataFrame, model_name: str) -> str:
-    """The model as pyfunc, registered as a new version of ``model_name``; returns the version."""
+def register_model(keras_model: object, holdout: pd.DataFrame, model_name: str) -> str:
+    """The model as pyfunc, registered as a new version of ``model_name`` in the active run; returns the version.
+
+    Public for the notebook tests, which register a model built on their gold rows, untrained, to score them
+    through ``lakehouse score``'s own path."""
     example = holdout[list(model.FEATURES)].head(INPUT_EXAMPLE_ROWS)
     signature = infer_signature(example, model.predict(keras_model, example))
     requirements = [f"{name}=={metadata.version(name)}" for name in MODEL_REQUIREMENTS]

@@ -8,7 +8,6 @@ CSV records may span lines; ``lib/sources/csv_records.py`` puts them back togeth
 """
 from __future__ import annotations
 
-import os
 from typing import Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -67,9 +66,13 @@ ACCESS_LOG_FIELDS = ("ip", "ident", "user", "ts", "request", "status", "bytes", 
 
 
 def read_lines(spark: SparkSession, path: str, max_files_per_trigger: int) -> DataFrame:
-    """A stream of every line under ``path`` (nested folders, gzip included), each file read once."""
-    if "://" not in path:
-        os.makedirs(path, exist_ok=True)
+    """A stream of every line under ``path`` (nested folders, gzip included), each file read once.
+
+    A source with no folder yet is an empty source, not an error: the folder is made through Hadoop's file
+    system, so a local path and an ``s3a://`` prefix (where it is a marker object) alike.
+    """
+    folder = spark._jvm.org.apache.hadoop.fs.Path(path)
+    folder.getFileSystem(spark._jsc.hadoopConfiguration()).mkdirs(folder)
     return (spark.readStream.format("text")
             .option("recursiveFileLookup", "true")
             .option("maxFilesPerTrigger", max_files_per_trigger)

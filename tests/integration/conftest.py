@@ -2,7 +2,8 @@
 
 Generated data for every source, then files written by hand for each kind of bad input
 the landing contract lists, each with its own ids, so a test can say where one record
-ended up. The first run of bronze and silver happens once per test session.
+ended up. The first run of bronze and silver (``first_run``) and of gold (``gold_built``) happen once per
+test session, in tests/conftest.py, which the notebook tests share.
 """
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ import json
 import zlib
 from pathlib import Path
 
-import pytest
 from pyspark.sql import SparkSession
 
 from lakehouse.lib import registry
 from lakehouse.lib.config import Settings
-from lakehouse.lib.generator import generate
 from lakehouse.lib.runlog import TableRun
 from lakehouse.lib.runner import Pipeline, run_tables
 
@@ -128,14 +127,6 @@ def run_gold(spark: SparkSession, settings: Settings, run_id: str, *names: str,
     tables = [registry.get(name) for name in names] or registry.select("gold")
     pipeline = Pipeline(spark, settings, run_id, full_refresh=full_refresh)
     return {r.table: r for r in run_tables(pipeline, tables, "batch")}
-
-
-@pytest.fixture(scope="session")
-def first_run(spark: SparkSession, settings: Settings) -> dict[str, TableRun]:
-    landing = Path(settings.paths.landing)
-    generate(landing, customers=60, events=1500, days=2, seed=11, progress=False)
-    hand_written_bad_input(landing)
-    return run(spark, settings, "first")
 
 
 def count(spark: SparkSession, name: str, where: str = "true") -> int:

@@ -62,13 +62,6 @@ def assert_gold_equals_a_full_rebuild(spark: SparkSession, reading: str | None =
             assert_same_rows(spark, declared.name)
 
 
-@pytest.fixture(scope="module")
-def gold_built(spark: SparkSession, settings: Settings, first_run: dict) -> dict:
-    built = run_gold(spark, settings, "gold-full")
-    assert built["gold.daily_sales"].rows_written == count(spark, "gold.daily_sales") > 0
-    return built
-
-
 def last_live_eur_order(spark: SparkSession) -> Row:
     """A live EUR order on the last date with EUR orders: a rate change there touches no later date."""
     return (spark.table("silver.orders").where("status IN ('paid', 'shipped', 'delivered') AND currency = 'EUR'")

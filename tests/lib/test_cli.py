@@ -13,7 +13,7 @@ def lakehouse(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("verb", ["generate", "run", "tables", "graph", "summary", "kafka", "deploy", "dq",
-                                  "quarantine", "maintain", "catalog", "train", "score"])
+                                  "quarantine", "maintain", "catalog", "s3", "train", "score"])
 def test_every_verb_has_help(verb: str) -> None:
     done = lakehouse(verb, "--help")
     assert done.returncode == 0 and "Usage" in done.stdout

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.packaging.standalone_cluster import StandaloneCluster, standalone_cluster
 
 REPO = Path(__file__).resolve().parents[2]
 # What jvm/pom.xml asks a cluster for, written out by hand.
@@ -66,6 +69,15 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                            str(wheel)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return folder
+
+
+@pytest.fixture(scope="module")
+def cluster(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneCluster]:
+    """A Spark standalone master and two workers (1 core, 1 GB each) on loopback, of the virtualenv's pyspark:
+    the same Spark that submits the jobs to it."""
+    (spark_home,) = venv.glob("lib/python*/site-packages/pyspark")
+    with standalone_cluster(spark_home, outside_repo(tmp_path_factory.mktemp("cluster")), command_env(venv)) as up:
+        yield up
 
 
 @pytest.fixture

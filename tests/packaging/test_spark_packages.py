@@ -42,3 +42,14 @@ def test_an_unknown_property_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "pom.xml").write_text(POM.replace("${kafka.version}", "${spark.version}"))
     with pytest.raises(ConfigError, match=r"pom.xml: no property for .*kafka-0-10_2.13:\$\{spark.version\}"):
         read(tmp_path / "pom.xml")
+
+
+def test_s3a_is_resolved_for_local_runs_but_never_asked_of_a_cluster() -> None:
+    """EMR brings its own S3 connectors and AWS SDK: hadoop-aws sits in the pom's local profile only."""
+    pom = (Path(__file__).resolve().parents[2] / "jvm" / "pom.xml").read_text()
+    assert "<artifactId>hadoop-aws</artifactId>" in pom
+    assert not [name for name in read().packages + read().excludes
+                if name.startswith(("org.apache.hadoop:", "software.amazon.awssdk:"))]
+    jars = sorted(path.name for path in (Path(__file__).resolve().parents[2] / ".jars").glob("*.jar"))
+    assert "hadoop-aws-3.4.1.jar" in jars and "s3-2.24.6.jar" in jars
+    assert not [name for name in jars if name.startswith("bundle-")], "the AWS SDK bundle (558 MB) is excluded"
