@@ -40,7 +40,7 @@ def test_an_unknown_env_names_the_packaged_conf_folder(venv: Path, workdir: Path
     packaged = venv / "lib" / "python3.11" / "site-packages" / "lakehouse" / "conf"
     assert one_error_line(done) == (
         f"error: no configuration 'staging': {packaged}/staging.yaml does not exist "
-        "(known: dev, local, prod)")
+        "(known: dev, local, prod, s3)")
 
 
 def test_a_conf_folder_in_the_environment_wins(venv: Path, workdir: Path) -> None:
@@ -86,5 +86,5 @@ def test_spark_submit_runs_the_job_with_the_code_and_conf_from_the_py_files_zip(
     # spark-submit passes on the job's exit code and sends its standard error to standard output.
     error = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("error:")]
     assert error == [f"error: no configuration 'staging': {archive}/lakehouse/conf/staging.yaml "
-                     "does not exist (known: dev, local, prod)"]
+                     "does not exist (known: dev, local, prod, s3)"]
     assert "Traceback" not in done.stdout + done.stderr
