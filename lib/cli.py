@@ -289,7 +289,9 @@ def create_topics(env: str = ENV) -> None:
 
 @app.command()
 def run(
-    selection: str = typer.Argument("all", help="all, a layer (bronze, silver), or one table (silver.orders)"),
+    selections: list[str] = typer.Argument(None, metavar="SELECTION", show_default=False,
+                                           help="all (the default), a layer (bronze, silver), a table "
+                                                "(silver.orders), or several of these"),
     mode: RunMode = typer.Option(RunMode.batch, help="batch: process what has landed, then stop; stream: keep going"),
     env: str = ENV,
     full_refresh: bool = typer.Option(False, "--full-refresh",
@@ -305,10 +307,11 @@ def run(
 
     started = time.monotonic()
     settings = load(env)
+    selection = " ".join(selections or ["all"])  # how the run is named: in its metrics' group and its page
     try:
-        tables = registry.select(selection, upstream)
-    except KeyError:
-        raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
+        tables = registry.select(selections or "all", upstream)
+    except KeyError as unknown:
+        raise config.ConfigError(f"unknown table or layer '{unknown.args[0]}' (try `lakehouse tables`)") from None
     pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)
     try:
         with published(pipeline, mode.value, selection), \

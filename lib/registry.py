@@ -156,21 +156,25 @@ def validated_tables() -> list[Table]:
     return [table for table in select("all") if table.layer != "bronze" and table.table_checks]
 
 
-def select(selection: str = "all", upstream: bool = False) -> list[Table]:
-    """``all``, a layer (``silver``) or one table (``silver.orders``), upstream tables first.
+def select(selection: str | Sequence[str] = "all", upstream: bool = False) -> list[Table]:
+    """``all``, a layer (``silver``) or one table (``silver.orders``), or several of these, upstream tables first.
 
     With ``upstream``, every table the chosen ones read, directly or not, is chosen too
     (dbt's ``+model``): ``gold.daily_sales`` with its silver and bronze tables.
     """
     _discover()
-    if selection == "all":
-        chosen = list(_TABLES.values())
-    elif selection in LAYERS:
-        chosen = [t for t in _TABLES.values() if t.layer == selection]
-    elif selection in _TABLES:
-        chosen = [_TABLES[selection]]
-    else:
-        raise KeyError(selection)
+    picked: dict[str, Table] = {}
+    for one in [selection] if isinstance(selection, str) else selection:
+        if one == "all":
+            found = list(_TABLES.values())
+        elif one in LAYERS:
+            found = [t for t in _TABLES.values() if t.layer == one]
+        elif one in _TABLES:
+            found = [_TABLES[one]]
+        else:
+            raise KeyError(one)
+        picked.update((t.name, t) for t in found)
+    chosen = list(picked.values())
     if upstream:
         chosen = _with_inputs(chosen)
     return _upstream_first(chosen)

@@ -32,6 +32,9 @@ def test_an_unknown_table_is_a_one_line_error() -> None:
     done = lakehouse("run", "silver.nonsense")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: unknown table or layer 'silver.nonsense' (try `lakehouse tables`)"
+    among_others = lakehouse("run", "silver.orders", "silver.nonsense", "gold")
+    assert among_others.returncode == 2
+    assert among_others.stderr.strip() == "error: unknown table or layer 'silver.nonsense' (try `lakehouse tables`)"
 
 
 def test_a_table_without_quarantine_is_a_one_line_error_before_spark_starts() -> None:

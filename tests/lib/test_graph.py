@@ -105,3 +105,14 @@ def test_a_table_with_its_upstream_is_the_chain_it_reads_inputs_first() -> None:
     assert daily_sales == {"gold.daily_sales", *(f"{layer}.{source}" for layer in ("silver", "bronze")
                                                  for source in ("order_items", "orders", "products", "fx_rates"))}
     assert [t.name for t in registry.select("gold.server_health_minute")] == ["gold.server_health_minute"]
+
+
+def test_several_selections_are_their_union_inputs_first_each_table_once() -> None:
+    chosen = [t.name for t in registry.select(["gold.server_health_minute", "silver.server_logs", "silver.search"],
+                                              upstream=True)]
+    assert chosen == ["bronze.search", "bronze.server_logs", "silver.search", "silver.server_logs",
+                      "gold.server_health_minute"]
+    bronze_and_one = {t.name for t in registry.select(["bronze", "silver.orders"])}
+    assert bronze_and_one == {f"bronze.{source}" for source in (
+        "clickstream", "customers", "fx_rates", "inventory", "order_items", "orders", "products", "reviews", "search",
+        "server_logs")} | {"silver.orders"}
