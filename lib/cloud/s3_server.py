@@ -13,8 +13,6 @@ True
 """
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.lib.config import ConfigError, Settings
-from lakehouse.lib.loopback import free_port, is_free
+from lakehouse.lib.loopback import free_port, is_free, record, recorded, terminate
 
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"  # installed with the test extra (moto[server])
 
@@ -61,7 +59,7 @@ def start(folder: Path, port: int | None = None, timeout: float = 60) -> Server:
             process.kill()
             raise RuntimeError(f"moto_server did not answer on {server.endpoint}: see {folder / 'server.log'}")
         time.sleep(0.2)
-    (folder / "server.pid").write_text(f"{process.pid} {port}\n")
+    record(folder / "server.pid", process.pid, port)
     return server
 
 
@@ -86,25 +84,15 @@ def stop(folder: Path, timeout: float = 10) -> Server | None:
     server = find(folder.resolve())
     if server is None:
         return None
-    os.kill(server.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _alive(server.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if _alive(server.pid):
-        os.kill(server.pid, signal.SIGKILL)
+    terminate(server.pid, timeout)
     (server.folder / "server.pid").unlink(missing_ok=True)
     return server
 
 
 def find(folder: Path) -> Server | None:
     """The server running from ``folder``, if one does (a pid file left by a server gone is no server)."""
-    try:
-        pid, port = map(int, (folder / "server.pid").read_text().split())
-    except (OSError, ValueError):
-        return None
-    if not _alive(pid) or not _is_moto(pid):
-        return None
-    return Server(folder, port, pid)
+    found = recorded(folder / "server.pid", "moto_server")
+    return Server(folder, port=found[1], pid=found[0]) if found else None
 
 
 def _answers(server: Server) -> bool:
@@ -113,23 +101,3 @@ def _answers(server: Server) -> bool:
             return True
     except (urllib.error.URLError, OSError):
         return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)  # reaps it if it is this process's child and has ended
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _is_moto(pid: int) -> bool:
-    """A pid reused by another program since is not the server."""
-    try:
-        return b"moto_server" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # no /proc (macOS): trust the pid file

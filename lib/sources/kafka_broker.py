@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import signal
 import subprocess
 import time
 import uuid
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.lib.config import ConfigError
-from lakehouse.lib.loopback import free_port, is_free
+from lakehouse.lib.loopback import alive, free_port, is_free, record, recorded, terminate
 
 REPO = Path(__file__).resolve().parents[2]
 CLASSPATH = REPO / ".kafka"
@@ -69,7 +68,7 @@ def start(folder: Path, port: int | None = None, timeout: float = 120) -> Broker
                                     "-cp", f"{CLASSPATH}/*", "kafka.Kafka", str(properties)],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
-    (folder / "broker.pid").write_text(f"{process.pid} {port}\n")
+    record(folder / "broker.pid", process.pid, port)
     broker = Broker(folder, port, process.pid)
     _wait_until_serving(broker, offset, timeout)
     return broker
@@ -81,27 +80,15 @@ def stop(folder: Path, timeout: float = 60) -> Broker | None:
     if broker is None:
         (folder / "broker.pid").unlink(missing_ok=True)
         return None
-    os.kill(broker.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _alive(broker.pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if _alive(broker.pid):
-        os.kill(broker.pid, signal.SIGKILL)
-        while _alive(broker.pid):
-            time.sleep(0.1)
+    terminate(broker.pid, timeout)
     (broker.folder / "broker.pid").unlink(missing_ok=True)
     return broker
 
 
 def find(folder: Path) -> Broker | None:
     """The broker whose process id ``folder`` holds, if that process is alive and is this folder's broker."""
-    try:
-        pid, port = (int(part) for part in (folder / "broker.pid").read_text().split())
-    except (OSError, ValueError):
-        return None
-    if not _alive(pid) or not _runs_from(pid, folder / "server.properties"):
-        return None
-    return Broker(folder, port, pid)
+    found = recorded(folder / "broker.pid", str(folder / "server.properties"))
+    return Broker(folder, port=found[1], pid=found[0]) if found else None
 
 
 def server_properties(data: Path, port: int, controller_port: int) -> str:
@@ -171,36 +158,10 @@ def _wait_until_serving(broker: Broker, offset: int, timeout: float) -> None:
             text.seek(offset)
             if STARTED.encode() in text.read():
                 return
-        if not _alive(broker.pid):
+        if not alive(broker.pid):
             lines = log.read_text(errors="replace").strip().splitlines() or ["no output"]
             (broker.folder / "broker.pid").unlink(missing_ok=True)
             raise RuntimeError(f"the Kafka broker stopped while starting: {lines[-1]} (log: {log})")
         time.sleep(0.25)
     stop(broker.folder)
     raise RuntimeError(f"the Kafka broker did not start within {timeout:.0f} s (log: {log})")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:  # a child of this process that has exited: reaped now
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _runs_from(pid: int, properties: Path) -> bool:
-    """Whether the process is the broker of ``properties`` (not another one that took a reused id);
-    without /proc (not Linux) the process id file is trusted."""
-    if not Path("/proc/self").exists():
-        return True
-    try:
-        return str(properties).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
