@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
     from rich.table import Table as RichTable
 
+    from lakehouse.lib.registry import Table as Declared
     from lakehouse.lib.runner import Pipeline
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -287,6 +288,16 @@ def create_topics(env: str = ENV) -> None:
     console.print(table)
 
 
+def selected(selection: str | list[str], upstream: bool = False) -> list[Declared]:
+    """The tables of one selection or several (registry.select); an unknown name is a one-line error."""
+    from lakehouse.lib import registry
+
+    try:
+        return registry.select(selection, upstream)
+    except KeyError as unknown:
+        raise config.ConfigError(f"unknown table or layer '{unknown.args[0]}' (try `lakehouse tables`)") from None
+
+
 @app.command()
 def run(
     selections: list[str] = typer.Argument(None, metavar="SELECTION", show_default=False,
@@ -300,7 +311,7 @@ def run(
                                   help="Also run every table the selection reads, directly or not, first"),
 ) -> None:
     """Run tables: each reads what is new upstream, checks it, and writes it once."""
-    from lakehouse.lib import footprint, pagerduty, registry, session
+    from lakehouse.lib import footprint, pagerduty, session
     from lakehouse.lib.metrics import published
     from lakehouse.lib.runner import Pipeline, run_tables
     from lakehouse.lib.summary import print_run
@@ -308,10 +319,7 @@ def run(
     started = time.monotonic()
     settings = load(env)
     selection = " ".join(selections or ["all"])  # how the run is named: in its metrics' group and its page
-    try:
-        tables = registry.select(selections or "all", upstream)
-    except KeyError as unknown:
-        raise config.ConfigError(f"unknown table or layer '{unknown.args[0]}' (try `lakehouse tables`)") from None
+    tables = selected(selections or "all", upstream)
     pipeline = Pipeline(session.start(settings), settings, new_run_id(), full_refresh=full_refresh)
     try:
         with published(pipeline, mode.value, selection), \
@@ -484,12 +492,7 @@ DEPLOY_OUT = typer.Option(Path("dist/emr"), "--out", help="Folder to write the J
 
 
 def known_selection(selection: str) -> str:
-    from lakehouse.lib import registry
-
-    try:
-        registry.select(selection)
-    except KeyError:
-        raise config.ConfigError(f"unknown table or layer '{selection}' (try `lakehouse tables`)") from None
+    selected(selection)
     return selection
 
 
