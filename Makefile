@@ -12,7 +12,7 @@ KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help airflow-dags catalog-docs catalog-sync dashboards setup generate run maintain quarantine train score mlflow-ui summary demo graph diagrams notebooks test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down s3-up s3-down extract FORCE
+.PHONY: help airflow-dags catalog-docs catalog-sync dashboards setup generate run maintain forget quarantine train score mlflow-ui summary demo graph diagrams notebooks test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down s3-up s3-down extract FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -55,6 +55,10 @@ run: setup ## Process everything that has landed: bronze, silver, quarantine, go
 
 maintain: setup ## Compact small files (gold Z-ordered), vacuum past each layer's retention, checkpoint the logs
 	$(BIN)/lakehouse maintain --env $(ENV)
+
+forget: setup ## Erase a customer from every table and keep them out: make forget CUSTOMER=C00042 [PURGE=--purge]
+	@test -n "$(CUSTOMER)" || { echo "make forget needs CUSTOMER=C<digits>, the customer to erase"; exit 2; }
+	$(BIN)/lakehouse forget --customer-id $(CUSTOMER) $(PURGE) --env $(ENV)
 
 quarantine: setup ## Rows held in quarantine by table, rule and day (lakehouse quarantine show|replay for more)
 	$(BIN)/lakehouse quarantine summary --env $(ENV)

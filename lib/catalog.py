@@ -2,21 +2,29 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
-from pyspark.sql.types import StructType
+from pyspark.sql.types import DateType, NumericType, StringType, StructType, TimestampNTZType, TimestampType
 
 from lakehouse.lib.config import ConfigError, Settings
 from lakehouse.lib.writes import delta_log
 
+STATISTICS = "delta.dataSkippingStatsColumns"
 # Silver feeds gold incrementally through its Change Data Feed.
 SILVER_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
 # Bronze is read by offset, never filtered: file statistics only on the ingestion time, which
-# keeps ingest close to a plain Parquet write (min/max of 30 text columns cost half the write).
-BRONZE_PROPERTIES = {"delta.dataSkippingStatsColumns": "_ingested_at"}
+# keeps ingest close to a plain Parquet write (min/max of 30 text columns cost half the write),
+# and keeps the records' personal fields out of the log.
+BRONZE_PROPERTIES = {STATISTICS: "_ingested_at"}
+# A quarantined row keeps its fields as they arrived, personal ones included: statistics on its times alone.
+QUARANTINE_PROPERTIES = {STATISTICS: "_ingested_at,quarantined_at"}
 LAYER_PROPERTIES = {"bronze": BRONZE_PROPERTIES, "silver": SILVER_PROPERTIES}
+# Personal columns stay out of Delta's file statistics: a file's smallest and largest values are written in
+# clear into the table's log, which neither a DELETE nor a VACUUM rewrites (lakehouse forget, lib/erasure.py).
+CUSTOMER_COLUMNS = ("customer_id", "customer_key")
+_WITH_STATISTICS = (StringType, NumericType, DateType, TimestampType, TimestampNTZType)  # what Delta keeps them for
 
 
 _ensured: set[tuple[str, str]] = set()  # (application, table path)
@@ -53,9 +61,21 @@ def _same_place(location: str, path: str) -> bool:
     return location.rstrip("/") == path.removeprefix("file:").rstrip("/")
 
 
+def statistics(schema: StructType, personal: Sequence[str]) -> dict[str, str]:
+    """Statistics on every column Delta keeps them for except the ``personal`` ones, for a table that has any."""
+    if not any(field.name in personal for field in schema.fields):
+        return {}
+    kept = [field.name for field in schema.fields
+            if field.name not in personal and isinstance(field.dataType, _WITH_STATISTICS)]
+    return {STATISTICS: ",".join(kept)}
+
+
 def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructType,
-           properties: Mapping[str, str] | None = None) -> str:
+           properties: Mapping[str, str] | None = None, personal: Sequence[str] = ()) -> str:
     """Create the table if it does not exist (empty, with this schema) and register it; return its path.
+
+    Its ``personal`` columns, and any of ``CUSTOMER_COLUMNS``, get no file statistics unless
+    ``properties`` name the columns that do.
 
     The local catalog belongs to its root: an entry left pointing elsewhere (a moved or
     rebuilt root) is pointed here again. A shared catalog (Glue) naming the table at
@@ -67,7 +87,8 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
     if (spark.sparkContext.applicationId, path) in _ensured:
         return path
     with _creating:
-        return _ensure(spark, settings, name, path, schema, properties)
+        return _ensure(spark, settings, name, path, schema,
+                       {**statistics(schema, (*CUSTOMER_COLUMNS, *personal)), **(properties or {})})
 
 
 def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schema: StructType,
@@ -119,13 +140,13 @@ def _add_missing(spark: SparkSession, name: str, snapshot: Any, schema: StructTy
     ``DESCRIBE DETAIL`` load the same, through the SQL parser and (for the detail) a Spark job.
     """
     metadata = snapshot.metadata()
+    held = set(metadata.schema().fieldNames())
+    added = [f"`{field.name}` {field.dataType.simpleString()}" for field in schema.fields if field.name not in held]
+    if added:  # before the properties, which may name the new columns
+        spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({', '.join(added)})")
     current = metadata.configuration()
     missing = {key: value for key, value in properties.items()
                if not current.contains(key) or current.apply(key) != value}
     if missing:
         assignments = ", ".join(f"'{key}' = '{value}'" for key, value in missing.items())
         spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({assignments})")
-    held = set(metadata.schema().fieldNames())
-    added = [f"`{field.name}` {field.dataType.simpleString()}" for field in schema.fields if field.name not in held]
-    if added:
-        spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({', '.join(added)})")

@@ -351,6 +351,27 @@ def maintain(
 
 
 @app.command()
+def forget(
+    customer_ids: list[str] = typer.Option(..., "--customer-id", help="A customer to erase, as the CRM names them "
+                                                                      "(C00042); repeat for several"),
+    requested_by: str = typer.Option(None, "--by", help="Who asked, recorded in ops.erasures (default: this user)"),
+    purge: bool = typer.Option(False, "--purge", help="Vacuum every table now, so no older version keeps the rows"),
+    env: str = ENV,
+) -> None:
+    """Erase customers from every table, keep them out of later runs, and record the request in ops.erasures."""
+    from lakehouse.lib import session
+    from lakehouse.lib.erasure import check_ids, forget as erase
+    from lakehouse.lib.summary import print_erased
+
+    check_ids(customer_ids)
+    settings = load(env)
+    settings.pseudonym_key()  # a missing key stops here, before Spark starts
+    with console.status(f"erasing {', '.join(customer_ids)}"):
+        erased = erase(session.start(settings), settings, customer_ids, requested_by, purge)
+    print_erased(console, erased)
+
+
+@app.command()
 def dashboard(out: Path = typer.Option(Path("docs/grafana"), help="Folder for retail-lakehouse.json")) -> None:
     """Write the Grafana dashboard (pipeline health, data quality, freshness, streaming lag) as JSON."""
     from lakehouse.lib.dashboard import write

@@ -47,6 +47,7 @@ RUNS_SCHEMA = StructType([
     StructField("error", StringType(), True),
     StructField("phase_seconds", MapType(StringType(), DoubleType()), True),
     StructField("rows_late", LongType(), True),
+    StructField("rows_suppressed", LongType(), True),  # landed records of erased customers (lib/erasure.py)
 ])
 DQ_SCHEMA = StructType([
     StructField("run_id", StringType(), False),
@@ -110,6 +111,7 @@ class TableRun:
     rows_quarantined: int = 0
     rows_duplicate: int = 0
     rows_late: int = 0  # events before their table's watermark, written or quarantined (lib/watermarks.py)
+    rows_suppressed: int = 0  # records of erased customers, read and not written (lib/erasure.py)
     failures: Counter = field(default_factory=Counter)
     error: str | None = None
     failure: Exception | None = None  # what stopped a micro-batch, as raised inside it
@@ -143,7 +145,7 @@ class TableRun:
         return max(0.0, self.seconds - sum(self.phase_seconds.values()))
 
     def add(self, read: int, written: int, quarantined: int, duplicate: int, failures: Mapping[str, int],
-            late: int = 0) -> None:
+            late: int = 0, suppressed: int = 0) -> None:
         with self._adding:  # a source's files and topic feed one run from two queries
             self.batches += 1
             self.rows_read += read
@@ -151,12 +153,13 @@ class TableRun:
             self.rows_quarantined += quarantined
             self.rows_duplicate += duplicate
             self.rows_late += late
+            self.rows_suppressed += suppressed
             self.failures.update(failures)
 
     def absorb(self, other: TableRun) -> None:
         """Add another run's figures: a stream's micro-batch or a gold refresh to the command's totals."""
         self.add(other.rows_read, other.rows_written, other.rows_quarantined, other.rows_duplicate, other.failures,
-                 other.rows_late)
+                 other.rows_late, other.rows_suppressed)
 
     def finish(self) -> None:
         self.finished_at = now()
@@ -187,7 +190,7 @@ def record(spark: SparkSession, settings: Settings, runs: Sequence[TableRun]) ->
     rows = [(run.run_id, run.table, run.mode, run.started_at, run.finished_at or now(), run.seconds,
              run.batches, run.rows_read, run.rows_written, run.rows_quarantined, run.rows_duplicate,
              "failed" if run.error else "succeeded", run.error,
-             {**run.phase_seconds, "other": run.other_seconds}, run.rows_late)
+             {**run.phase_seconds, "other": run.other_seconds}, run.rows_late, run.rows_suppressed)
             for run in runs]
     runs_path = catalog.ensure(spark, settings, RUNS, RUNS_SCHEMA)
     spark.createDataFrame(rows, RUNS_SCHEMA).write.format("delta").mode("append").save(runs_path)

@@ -21,17 +21,17 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import StructType
 
-from lakehouse.lib import catalog, incremental, runlog
+from lakehouse.lib import catalog, erasure, incremental, runlog
 from lakehouse.lib.config import ConfigError, Mode, Settings, seconds
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
 from lakehouse.lib.quality.checks import Fresh
 from lakehouse.lib.quality.validator import Validated, Validator
-from lakehouse.lib.registry import Landing, Table, checked_tables, get, validated_tables
+from lakehouse.lib.registry import Landing, Table, checked_tables, get, select, validated_tables
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, Rule, RuleViolation, is_quarantined, with_results
 from lakehouse.lib.sources import kafka_reader, landing
 from lakehouse.lib.watermarks import Watermarks, is_late, late_rule
-from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append
+from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append, table_version
 
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
 # NULL on every quarantined row until a replay claims (``replay_id``) and promotes it (lib/quality/quarantine.py).
@@ -53,6 +53,8 @@ class Pipeline:
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
         self._checked_empty: dict[str, DataFrame] = {}
+        self._suppressed: tuple[int, list[str]] = (-1, [])  # ops.erasures' version and its customers' pseudonyms
+        self._reading_erasures = threading.Lock()
         self.validator = Validator(spark, settings, run_id)
         self.watermarks = Watermarks(spark)
         self.stopping = threading.Event()  # set by SIGTERM or Ctrl-C in stream mode: stop after the batch in flight
@@ -122,10 +124,27 @@ class Pipeline:
             self._key = self.settings.pseudonym_key()
         return self._key
 
+    def carries_customers(self, table: Table) -> bool:
+        """A landing source whose records name customers: a table reading it has a ``customer_id``."""
+        return isinstance(table.source, Landing) and any(
+            "customer_id" in self.stored_schema(reader).fieldNames()
+            for reader in select("all") if table.name in reader.inputs)
+
+    def suppressed_keys(self) -> list[str]:
+        """The pseudonyms of the customers erased so far (lib/erasure.py), read again whenever ops.erasures
+        has a new version, so a running stream suppresses a customer erased after it started."""
+        path = self.settings.table_path(erasure.ERASURES)
+        with self._reading_erasures:
+            version = table_version(self.spark, path)
+            if version != self._suppressed[0]:
+                self._suppressed = (version, erasure.suppressed_keys(self.spark, self.settings))
+            return self._suppressed[1]
+
     def prepare(self, table: Table) -> None:
         """Create the table, its quarantine and companions, so reads and merges always find them."""
         schema = self.stored_schema(table)
-        catalog.ensure(self.spark, self.settings, table.name, schema, catalog.LAYER_PROPERTIES.get(table.layer))
+        catalog.ensure(self.spark, self.settings, table.name, schema, catalog.LAYER_PROPERTIES.get(table.layer),
+                       personal=tuple(table.pseudonyms))
         for name, companion in table.write.companions(table.name, table.key, schema).items():
             catalog.ensure(self.spark, self.settings, name, companion)
         if table.rules:
@@ -134,7 +153,7 @@ class Pipeline:
             if missing:
                 raise ValueError(f"{table.name}: a checked table must carry {', '.join(missing)}")
             catalog.ensure(self.spark, self.settings, f"quarantine.{table.short_name}",
-                           self.quarantine_rows(table, checked).schema)
+                           self.quarantine_rows(table, checked).schema, catalog.QUARANTINE_PROPERTIES)
 
     # --- running -----------------------------------------------------------------------------------
 
@@ -245,9 +264,27 @@ class Pipeline:
         out = self.valid_rows(table, self.output(table, *inputs))
         if where:
             out = out.where(where)
+        keys = self.suppressed_keys() if self.carries_customers(table) else []
+        if keys:
+            self._suppressing_batch(table, out, keys, target, run)
+            return
         with run.timed("write"):
             written = table.write.commit(table.write.plan(out, target), target)
         run.add(written, written, 0, 0, {})
+
+    def _suppressing_batch(self, table: Table, records: DataFrame, keys: list[str], target: Target,
+                           run: runlog.TableRun) -> None:
+        """Landed records less those naming an erased customer, which are counted as suppressed."""
+        marked = erasure.mark_suppressed(records, keys, self.settings.pseudonym_key()).persist()
+        try:
+            with run.timed("check"):
+                suppressed = marked.where(F.col(erasure.SUPPRESSED)).count()
+            kept = marked.where(~F.col(erasure.SUPPRESSED)).drop(erasure.SUPPRESSED)  # never NULL: mark_suppressed
+            with run.timed("write"):
+                written = table.write.commit(table.write.plan(kept, target), target)
+            run.add(written + suppressed, written, 0, 0, {}, suppressed=suppressed)
+        finally:
+            marked.unpersist()
 
     def _rules_now(self, table: Table) -> tuple[tuple[Rule, ...], str | None]:
         """The table's rules for this batch, and SQL for a late event (None without a watermark): with

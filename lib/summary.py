@@ -16,6 +16,7 @@ from rich.text import Text
 
 from lakehouse.lib.churn import METRICS
 from lakehouse.lib.config import Settings
+from lakehouse.lib.erasure import Erased
 from lakehouse.lib.generator import GenerationSummary
 from lakehouse.lib.maintenance import Maintained
 from lakehouse.lib.quality import docs_index
@@ -65,6 +66,10 @@ def print_run(console: Console, runs: Iterable[TableRun]) -> None:
         time.add_row(run.table, *[f"{run.phase_seconds[phase]:.1f}" for phase in PHASES], f"{run.other_seconds:.1f}")
     console.print(rows)
     console.print(time)
+    for run in runs:
+        if run.rows_suppressed:
+            console.print(f"{run.table}: {run.rows_suppressed:,} records of erased customers read and not written "
+                          f"(ops.erasures)", highlight=False)
     for warning in (warning for run in runs for warning in run.warnings):
         console.print(Text.assemble(("warning: ", "bold yellow"), warning))
 
@@ -109,6 +114,24 @@ def print_maintained(console: Console, done: Iterable[Maintained]) -> None:
                       str(one.removed_files), f"{one.retain_hours:g}", str(one.log_entries_before),
                       str(one.log_entries_after), f"v{one.checkpoint_version}")
     console.print(table)
+
+
+def print_erased(console: Console, erased: Erased) -> None:
+    """The rows each table lost, then what keeps the customers out and where their old bytes went."""
+    table = _table("Rows removed", "table", "rows")
+    for name, rows in sorted(erased.rows_removed.items()):
+        if rows:
+            table.add_row(name, f"{rows:,}")
+    console.print(table if table.row_count else "No table held a row of these customers.")
+    console.print(f"Recorded in ops.erasures ({', '.join(erased.erasure_ids)}): later runs suppress these customers' "
+                  f"landed records.", highlight=False)
+    if erased.docs_cleared:
+        console.print("Data Docs and validation results removed; `lakehouse dq docs` builds them again.")
+    if erased.vacuumed:
+        console.print(f"Vacuumed {len(erased.vacuumed)} tables: no older version holds the removed rows.")
+    else:
+        console.print("Older versions keep the removed rows until `lakehouse maintain` vacuums past each layer's "
+                      "retention (or run forget with --purge).")
 
 
 def print_quarantine_summary(console: Console, counts: pd.DataFrame) -> None:

@@ -119,7 +119,7 @@ def append(batch: DataFrame, path: str, app_id: str | None, batch_id: int | None
         return committed_rows(spark, path, before)
 
 
-def _merge_counts(result: DataFrame | None) -> dict[str, int]:
+def merge_counts(result: DataFrame | None) -> dict[str, int]:
     row = result.first() if result is not None else None
     return {k: int(v or 0) for k, v in row.asDict().items()} if row else {}
 
@@ -282,7 +282,7 @@ class ApplyChanges(Write):
             with idempotent(spark, target.app_id + ":tombstones", target.batch_id):
                 (tombstones.alias("t").merge(deletes.alias("s"), _on(target.key))
                  .whenMatchedUpdateAll(f"s.`{seq}` > t.`{seq}`").whenNotMatchedInsertAll().execute())
-        return _merge_counts(result).get("num_affected_rows", 0)
+        return merge_counts(result).get("num_affected_rows", 0)
 
     def companion_names(self, name: str) -> tuple[str, ...]:
         return (f"{name.split('.')[0]}.{self.tombstones}",) if self.tombstones else ()
@@ -337,7 +337,7 @@ class History(Write):
             result = (table.alias("t").merge(history.alias("s"), _on(key, ["valid_from"]))
                       .whenMatchedUpdate(closed, {"valid_to": "s.valid_to", "is_current": "s.is_current"})
                       .whenNotMatchedInsertAll().execute())
-        return _merge_counts(result).get("num_inserted_rows", 0)
+        return merge_counts(result).get("num_inserted_rows", 0)
 
     def schema(self, output: StructType) -> StructType:
         sequence_type = output[self.sequence_by].dataType

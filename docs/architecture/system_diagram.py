@@ -178,7 +178,7 @@ BOXES = [
     layer("gold", "business tables at their grain; churn features and scores",
           f"{BUILT}, on local files and on S3", "#F7DC6F"),
     layer("ops", "run log (`ops.runs`), rule results (`ops.dq_results`), erasure audit (`ops.erasures`)",
-          f"run log {BUILT}; erasure audit {planned(11)}", "#AED6F1"),
+          f"run log and erasure audit {BUILT}", "#AED6F1"),
     Box("catalog", "serve", "the table catalog: `<layer>.<table>` names for SQL and other engines",
         Side("Glue Data\nCatalog", GlueDataCatalog, "the AWS Glue Data Catalog"),
         Side("Derby metastore\n<root>/_catalog", Hive,
@@ -228,8 +228,8 @@ BOXES = [
         f"pseudonyms {BUILT}; encryption {planned(11)}"),
     Box("erasure", "privacy", "a customer's right to erasure",
         Side("erasure request", AwsUser, "`lakehouse forget` run as a job"),
-        Side("lakehouse forget\n(issue 11)", User, "`lakehouse forget --customer-id C...`"),
-        planned(11)),
+        Side("lakehouse forget", User, "`lakehouse forget --customer-id C...`"),
+        f"erasure, suppression and `--purge` {BUILT}"),
 ]
 
 FLOWS = [
@@ -291,13 +291,14 @@ EXCEPTIONS = [
         (Arrow("metrics", "paging", "stalled: page"),)),
     ExceptionPath(
         "A customer asks to be erased",
-        "`lakehouse forget --customer-id C...` removes the customer from every layer and from everything "
-        "derived (features, scores, the PII table, model datasets); a suppression list keeps later runs "
-        "from bringing them back; after the retention, or at once with `--purge`, a vacuum removes the "
-        "bytes from the files",
-        "nothing of the customer; one row in `ops.erasures` (who, when, what; never the personal data)",
+        "`lakehouse forget --customer-id C...` removes the customer from every table (bronze records, silver, "
+        "quarantine, gold features and scores) and refreshes gold from the deletes; a suppression list keeps "
+        "later runs from bringing them back from landing; after the retention, or at once with `--purge`, a "
+        "vacuum removes the bytes from the files",
+        "nothing of the customer under the root; one row in `ops.erasures` (who, when, what; the customer "
+        "only as their pseudonym)",
         "the privacy officer, through `ops.erasures`",
-        planned(11),
+        f"{BUILT}; the encrypted PII table {planned(11)}",
         (Arrow("erasure", "lake", "erase from every layer"),)),
 ]
 

@@ -1,13 +1,14 @@
 """Tables in the catalog: created once, registered where their root is, upgraded in place."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import Row, SparkSession
-from pyspark.sql.types import LongType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
 from lakehouse.lib import catalog
 from lakehouse.lib.config import Settings
@@ -68,3 +69,15 @@ def test_a_table_as_declared_is_left_as_it_is(spark: SparkSession, root: Setting
     catalog._ensured.clear()  # as a new process would find it
     catalog.ensure(spark, root, "catalogtest.current", DECLARED, PROPERTIES)
     assert DeltaTable.forPath(spark, path).history(1).first().version == version
+
+
+def test_personal_columns_get_no_file_statistics_in_the_log(spark: SparkSession, root: Settings) -> None:
+    """A file's smallest and largest values are written in clear into the log, which erasure cannot rewrite."""
+    schema = StructType([StructField("customer_id", StringType()), StructField("email", StringType()),
+                         StructField("amount", LongType()), StructField("tags", ArrayType(StringType()))])
+    path = catalog.ensure(spark, root, "catalogtest.personal", schema, personal=("email",))
+    spark.createDataFrame([("C123", "ann@example.com", 5, ["a"])], schema).write.format("delta").mode("append").save(path)
+    log = "".join(commit.read_text() for commit in sorted(Path(path, "_delta_log").glob("*.json")))
+    added = [json.loads(line)["add"] for line in log.splitlines() if '"add"' in line]
+    assert [json.loads(add["stats"])["minValues"] for add in added] == [{"amount": 5}]
+    assert "C123" not in log and "ann@example.com" not in log

@@ -13,7 +13,7 @@ def lakehouse(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("verb", ["generate", "run", "tables", "graph", "summary", "kafka", "deploy", "dq",
-                                  "quarantine", "maintain", "catalog", "s3", "train", "score"])
+                                  "quarantine", "maintain", "catalog", "s3", "train", "score", "forget"])
 def test_every_verb_has_help(verb: str) -> None:
     done = lakehouse(verb, "--help")
     assert done.returncode == 0 and "Usage" in done.stdout
@@ -42,3 +42,10 @@ def test_a_table_without_quarantine_is_a_one_line_error_before_spark_starts() ->
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: 'gold.daily_sales' has no quarantine; the tables with one: ")
     assert "search" in done.stderr and "WARNING" not in done.stderr
+
+
+def test_forget_refuses_an_id_unlike_a_customer_id_in_one_line_before_spark_starts() -> None:
+    done = lakehouse("forget", "--customer-id", "C00042", "--customer-id", "ann@example.com")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: --customer-id takes ids as the CRM writes them, like C00042, "
+                                   "not 'ann@example.com'")
