@@ -1,4 +1,4 @@
-"""Website events, typed and deduplicated by ``event_id``; the visitor's IP pseudonymised.
+"""Website events, typed and deduplicated by ``event_id``; the visitor's IP pseudonymised, its network kept.
 
 Grain: one row per event (``event_id``), the first delivery kept.
 """
@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.clickstream import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
+from lakehouse.lib.networks import network
 from lakehouse.lib.quality.checks import Fresh, NullShare, References
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import Rule, is_in, matches, record_is_parseable
@@ -15,7 +16,7 @@ from lakehouse.lib.writes import InsertNew
 EVENT_TYPES = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "purchase")
 PRODUCT_EVENTS = ("product_view", "add_to_cart", "remove_from_cart")
 DEVICES = ("desktop", "mobile", "tablet", "other")
-COLUMNS = (*names(FIELDS), "event_date")
+COLUMNS = (*names(FIELDS), "ip_network", "event_date")
 
 RULES = (
     record_is_parseable(),
@@ -38,6 +39,8 @@ CHECKS = (
 @table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, checks=CHECKS,
        write=InsertNew(), pseudonyms={"ip": "ip"}, event_time="event_ts")
 def clickstream(bronze: DataFrame) -> DataFrame:
-    """One row per website event (event_id), the first delivery kept; times in UTC."""
+    """One row per website event (event_id), the first delivery kept; times in UTC; ``ip_network`` the IP's /24
+    (IPv6: /48), the IP itself stored as its keyed hash."""
     events = typed(bronze, FIELDS)
-    return events.withColumn("event_date", F.to_date("event_ts")).select(*COLUMNS, *LINEAGE)
+    return (events.withColumns({"ip_network": network(F.col("ip")), "event_date": F.to_date("event_ts")})
+            .select(*COLUMNS, *LINEAGE))

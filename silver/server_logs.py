@@ -1,4 +1,4 @@
-"""Web server requests, parsed from access log lines; the client IP pseudonymised.
+"""Web server requests, parsed from access log lines; the client IP pseudonymised, its network kept.
 
 Grain: one row per request line (logs carry no key: a line is a request).
 """
@@ -7,12 +7,13 @@ from pyspark.sql import functions as F
 
 from lakehouse.bronze.server_logs import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, typed
+from lakehouse.lib.networks import network
 from lakehouse.lib.quality.checks import Fresh, RowCount
 from lakehouse.lib.registry import table
 from lakehouse.lib.rules import between, record_is_parseable
 
 REQUEST = r"^(\S+) (\S+)(?: (\S+))?$"
-COLUMNS = ("ts", "minute", "ip", "request", "method", "path", "protocol", "status", "bytes_sent", "referrer",
+COLUMNS = ("ts", "minute", "ip", "ip_network", "request", "method", "path", "protocol", "status", "bytes_sent", "referrer",
            "user_agent", "request_time", "response_ms")
 
 RULES = (
@@ -36,10 +37,12 @@ def request_part(group: int) -> Column:
 @table("silver.server_logs", source="bronze.server_logs", rules=RULES, checks=CHECKS, pseudonyms={"ip": "ip"},
        event_time="ts")
 def server_logs(bronze: DataFrame) -> DataFrame:
-    """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds."""
+    """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds;
+    ``ip_network`` the client's /24 (IPv6: /48), the IP itself stored as its keyed hash."""
     requests = typed(bronze, FIELDS)
     return requests.withColumns({
         "minute": F.date_trunc("minute", "ts"),
+        "ip_network": network(F.col("ip")),
         "method": request_part(1),
         "path": request_part(2),
         "protocol": request_part(3),

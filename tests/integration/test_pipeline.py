@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 from pathlib import Path
 
@@ -128,6 +129,17 @@ def test_access_log_lines_parse_or_are_quarantined(spark: SparkSession, first_ru
     assert count(spark, "quarantine.server_logs", "_raw LIKE 'garbage that is not%'") == 1
     row = spark.table("silver.server_logs").where("path = '/hand'").first()
     assert (row.bytes_sent, row.user_agent, row.response_ms) == (0, 'agent "q"', None)
+    assert (row.ip_network, len(row.ip)) == ("198.51.100.0/24", 64)  # 198.51.100.9: its network, and its hash
+
+
+def test_website_events_keep_the_visitors_network_never_the_address(spark: SparkSession, first_run: dict) -> None:
+    clear = {row.ip for row in spark.table("bronze.clickstream").select("ip").distinct().collect() if row.ip}
+    events = spark.table("silver.clickstream")
+    assert events.where(F.col("ip").isNotNull() & F.col("ip_network").isNull()).count() == 0
+    networks = {row.ip_network for row in events.where(F.col("ip_network").isNotNull()).select("ip_network")
+                .distinct().collect()}
+    assert len(networks) > 1
+    assert networks <= {str(ipaddress.ip_network(f"{ip}/24", strict=False)) for ip in clear}
 
 
 def test_change_events_in_any_order_give_the_current_state(spark: SparkSession, first_run: dict) -> None:
