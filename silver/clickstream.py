@@ -39,8 +39,10 @@ CHECKS = (
 @table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, checks=CHECKS,
        write=InsertNew(), pseudonyms={"ip": "ip"}, event_time="event_ts")
 def clickstream(bronze: DataFrame) -> DataFrame:
-    """One row per website event (event_id), the first delivery kept; times in UTC; ``ip_network`` the IP's /24
-    (IPv6: /48), the IP itself stored as its keyed hash."""
+    """One row per website event (event_id), the first delivery kept; times in UTC.
+
+    ``ip_network`` is the IP's /24 (IPv6: /48); the IP itself is stored as its keyed hash.
+    """
     events = typed(bronze, FIELDS)
     return (events.withColumns({"ip_network": network(F.col("ip")), "event_date": F.to_date("event_ts")})
             .select(*COLUMNS, *LINEAGE))

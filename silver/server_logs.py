@@ -37,8 +37,10 @@ def request_part(group: int) -> Column:
 @table("silver.server_logs", source="bronze.server_logs", rules=RULES, checks=CHECKS, pseudonyms={"ip": "ip"},
        event_time="ts")
 def server_logs(bronze: DataFrame) -> DataFrame:
-    """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds;
-    ``ip_network`` the client's /24 (IPv6: /48), the IP itself stored as its keyed hash."""
+    """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds.
+
+    ``ip_network`` is the client's /24 (IPv6: /48); the IP itself is stored as its keyed hash.
+    """
     requests = typed(bronze, FIELDS)
     return requests.withColumns({
         "minute": F.date_trunc("minute", "ts"),
