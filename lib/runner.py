@@ -53,6 +53,7 @@ class Pipeline:
         self._key: bytes | None = None
         self._schemas: dict[str, StructType] = {}
         self._checked_empty: dict[str, DataFrame] = {}
+        self._carries_customers: dict[str, bool] = {}
         self._suppressed: tuple[int, list[str]] = (-1, [])  # ops.erasures' version and its customers' pseudonyms
         self._reading_erasures = threading.Lock()
         self.validator = Validator(spark, settings, run_id)
@@ -125,10 +126,13 @@ class Pipeline:
         return self._key
 
     def carries_customers(self, table: Table) -> bool:
-        """A landing source whose records name customers: a table reading it has a ``customer_id``."""
-        return isinstance(table.source, Landing) and any(
-            "customer_id" in self.stored_schema(reader).fieldNames()
-            for reader in select("all") if table.name in reader.inputs)
+        """A landing source whose records name customers: a table reading it has a ``customer_id``. Derived once
+        per pipeline from the declarations, as each micro-batch asks."""
+        if table.name not in self._carries_customers:
+            self._carries_customers[table.name] = isinstance(table.source, Landing) and any(
+                "customer_id" in self.stored_schema(reader).fieldNames()
+                for reader in select("all") if table.name in reader.inputs)
+        return self._carries_customers[table.name]
 
     def suppressed_keys(self) -> list[str]:
         """The pseudonyms of the customers erased so far (lib/erasure.py), read again whenever ops.erasures
