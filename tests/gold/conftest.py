@@ -19,7 +19,7 @@ LINEAGE = "_rescued string, _origin string, _ingested_at timestamp, _warnings ar
 SILVER_SCHEMAS = {
     "clickstream": "event_id string, event_ts timestamp, event_type string, session_id string, "
                    "customer_id string, product_id string, order_id string, page_url string, referrer string, "
-                   "device string, user_agent string, ip string, event_date date, " + LINEAGE,
+                   "device string, user_agent string, ip string, ip_network string, event_date date, " + LINEAGE,
     "customers": "customer_id string, email string, first_name string, last_name string, phone string, "
                  "birth_date string, country string, city string, postal_code string, signup_ts timestamp, "
                  "marketing_opt_in boolean, updated_at timestamp, " + LINEAGE + ", customer_key string, "
@@ -40,7 +40,7 @@ SILVER_SCHEMAS = {
     "search": "search_id string, search_ts timestamp, session_id string, customer_id string, query string, "
               "results_count int, clicked_product_id string, clicked_position int, query_normalised string, "
               "search_date date, " + LINEAGE,
-    "server_logs": "ts timestamp, minute timestamp, ip string, request string, method string, path string, "
+    "server_logs": "ts timestamp, minute timestamp, ip string, ip_network string, request string, method string, path string, "
                    "protocol string, status int, bytes_sent bigint, referrer string, user_agent string, "
                    "request_time double, response_ms double, " + LINEAGE,
 }
