@@ -40,6 +40,7 @@ from lakehouse.lib.config import ConfigError, Settings
 from lakehouse.lib.pseudonyms import INNER, OUTER, keyed_hash, pads
 from lakehouse.lib.quality import project_folder
 from lakehouse.lib.registry import Landing
+from lakehouse.lib.rules import CUSTOMER_ID
 from lakehouse.lib.writes import merge_counts
 
 ERASURES = "ops.erasures"
@@ -52,7 +53,6 @@ ERASURES_SCHEMA = StructType([
     StructField("rows_removed", MapType(StringType(), LongType()), True),  # per table, from this request's run
     StructField("purged_at", TimestampType(), True),  # when VACUUM removed the old files at once (--purge)
 ])
-CUSTOMER_ID = "C[0-9]+"  # the landing contract's customer ids, as silver's rules check them
 # A customer id standing alone in a record's text: C42 in {"customer_id":"C42"}, not in C420 or XC42.
 ID_TOKEN = rf"(?<![A-Za-z0-9_]){CUSTOMER_ID}(?![A-Za-z0-9_])"
 SUPPRESSED = "_suppressed"

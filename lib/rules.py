@@ -18,6 +18,9 @@ from pyspark.sql import functions as F
 
 Action = Literal["warn", "quarantine", "fail"]
 
+# The landing contract's customer ids; silver's rules and erasure's search both use it.
+CUSTOMER_ID = "C[0-9]+"
+
 FAILED_RULES = "_failed_rules"
 # Stored with the row: the ``warn`` rules a kept row broke, so an analyst can find it.
 WARNED_RULES = "_warnings"
@@ -77,6 +80,11 @@ def at_least(column: str, low: float, action: Action = "quarantine") -> Rule:
 def matches(column: str, pattern: str, what: str, action: Action = "quarantine") -> Rule:
     """``matches("customer_id", "^C[0-9]+$", "customer_id")`` -> rule ``customer_id_is_well_formed``."""
     return Rule(f"{what}_is_well_formed", f"{_q(column)} IS NULL OR {_q(column)} RLIKE {_sql(pattern)}", action)
+
+
+def customer_id_is_well_formed() -> Rule:
+    """``customer_id`` absent or shaped as the landing contract's ids (``C`` and digits)."""
+    return matches("customer_id", f"^{CUSTOMER_ID}$", "customer_id")
 
 
 def record_is_parseable() -> Rule:

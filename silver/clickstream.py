@@ -10,7 +10,7 @@ from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
 from lakehouse.lib.networks import network
 from lakehouse.lib.quality.checks import Fresh, NullShare, References
 from lakehouse.lib.registry import table
-from lakehouse.lib.rules import Rule, is_in, matches, record_is_parseable
+from lakehouse.lib.rules import Rule, customer_id_is_well_formed, is_in, matches, record_is_parseable
 from lakehouse.lib.writes import InsertNew
 
 EVENT_TYPES = ("page_view", "product_view", "add_to_cart", "remove_from_cart", "checkout_start", "purchase")
@@ -23,7 +23,7 @@ RULES = (
     *field_rules(FIELDS),
     is_in("event_type", EVENT_TYPES),
     is_in("device", DEVICES),
-    matches("customer_id", "^C[0-9]+$", "customer_id"),
+    customer_id_is_well_formed(),
     matches("product_id", "^P[0-9]+$", "product_id"),
     Rule("product_id_present_for_product_events",
          f"event_type IS NULL OR event_type NOT IN {PRODUCT_EVENTS} OR product_id IS NOT NULL"),

@@ -11,7 +11,7 @@ from lakehouse.bronze.customers import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
 from lakehouse.lib.quality.checks import Fresh
 from lakehouse.lib.registry import table
-from lakehouse.lib.rules import matches, record_is_parseable
+from lakehouse.lib.rules import customer_id_is_well_formed, matches, record_is_parseable
 from lakehouse.lib.writes import History
 
 PERSONAL = ("email", "first_name", "last_name", "phone", "birth_date", "city", "postal_code")
@@ -19,7 +19,7 @@ PERSONAL = ("email", "first_name", "last_name", "phone", "birth_date", "city", "
 RULES = (
     record_is_parseable(),
     *field_rules(FIELDS),
-    matches("customer_id", "^C[0-9]+$", "customer_id"),
+    customer_id_is_well_formed(),
     matches("country", "^[A-Z]{2}$", "country"),
     matches("email", "^[^@\\s]+@[^@\\s]+$", "email", action="warn"),
 )

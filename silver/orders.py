@@ -12,7 +12,7 @@ from lakehouse.lib.changes import CHANGE, IS_DELETE, op_is_known, row_images
 from lakehouse.lib.fields import LINEAGE, Field, field_rules, names, typed
 from lakehouse.lib.quality.checks import Fresh, MedianBetween
 from lakehouse.lib.registry import table
-from lakehouse.lib.rules import at_least, is_in, matches, record_is_parseable
+from lakehouse.lib.rules import at_least, customer_id_is_well_formed, is_in, matches, record_is_parseable
 from lakehouse.lib.writes import ApplyChanges
 
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "returned")
@@ -36,7 +36,7 @@ RULES = (
     at_least("total_amount", 0),
     matches("currency", "^[A-Z]{3}$", "currency"),
     matches("shipping_country", "^[A-Z]{2}$", "shipping_country"),
-    matches("customer_id", "^C[0-9]+$", "customer_id"),
+    customer_id_is_well_formed(),
 )
 CHECKS = (
     Fresh(column="changed_at"),

@@ -9,7 +9,7 @@ from lakehouse.bronze.reviews import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
 from lakehouse.lib.quality.checks import Fresh, MeanBetween, References
 from lakehouse.lib.registry import table
-from lakehouse.lib.rules import between, matches, record_is_parseable
+from lakehouse.lib.rules import between, customer_id_is_well_formed, matches, record_is_parseable
 from lakehouse.lib.writes import InsertNew
 
 COLUMNS = (*names(FIELDS), "review_date")
@@ -19,7 +19,7 @@ RULES = (
     *field_rules(FIELDS),
     between("rating", 1, 5),
     matches("product_id", "^P[0-9]+$", "product_id"),
-    matches("customer_id", "^C[0-9]+$", "customer_id"),
+    customer_id_is_well_formed(),
     matches("language", "^[a-z]{2}$", "language", action="warn"),
 )
 CHECKS = (

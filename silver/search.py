@@ -9,7 +9,7 @@ from lakehouse.bronze.search import FIELDS
 from lakehouse.lib.fields import LINEAGE, field_rules, names, typed
 from lakehouse.lib.quality.checks import Fresh, NullShare
 from lakehouse.lib.registry import table
-from lakehouse.lib.rules import at_least, matches, record_is_parseable
+from lakehouse.lib.rules import at_least, customer_id_is_well_formed, record_is_parseable
 from lakehouse.lib.writes import InsertNew
 
 COLUMNS = (*names(FIELDS), "query_normalised", "search_date")
@@ -19,7 +19,7 @@ RULES = (
     *field_rules(FIELDS),
     at_least("results_count", 0),
     at_least("clicked_position", 1),
-    matches("customer_id", "^C[0-9]+$", "customer_id"),
+    customer_id_is_well_formed(),
 )
 CHECKS = (
     Fresh(column="search_ts"),
