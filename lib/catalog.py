@@ -21,6 +21,10 @@ BRONZE_PROPERTIES = {STATISTICS: "_ingested_at"}
 # A quarantined row keeps its fields as they arrived, personal ones included: statistics on its times alone.
 QUARANTINE_PROPERTIES = {STATISTICS: "_ingested_at,quarantined_at"}
 LAYER_PROPERTIES = {"bronze": BRONZE_PROPERTIES, "silver": SILVER_PROPERTIES}
+# Every table but bronze bins each write into as few files as its size needs (Delta's optimized write, one
+# shuffle more): a streaming micro-batch's MERGE wrote one file per shuffle partition. Bronze appends ask
+# for it per write, in stream mode only (lib/writes.py), so that a batch ingest writes in parallel.
+OPTIMIZED_WRITE = {"delta.autoOptimize.optimizeWrite": "true"}
 # Personal columns stay out of Delta's file statistics: a file's smallest and largest values are written in
 # clear into the table's log, which neither a DELETE nor a VACUUM rewrites (lakehouse forget, lib/erasure.py).
 CUSTOMER_COLUMNS = ("customer_id", "customer_key")
@@ -86,9 +90,10 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
     path = settings.table_path(name)
     if (spark.sparkContext.applicationId, path) in _ensured:
         return path
+    layout = {} if name.startswith("bronze.") else OPTIMIZED_WRITE
     with _creating:
         return _ensure(spark, settings, name, path, schema,
-                       {**statistics(schema, (*CUSTOMER_COLUMNS, *personal)), **(properties or {})})
+                       {**statistics(schema, (*CUSTOMER_COLUMNS, *personal)), **layout, **(properties or {})})
 
 
 def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schema: StructType,

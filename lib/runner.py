@@ -241,7 +241,8 @@ class Pipeline:
     def batch_processor(self, table: Table, query: str, run: runlog.TableRun) -> Callable[[DataFrame, int], None]:
         """Each micro-batch of one query, written once per (query, batch id); a stream logs each as a run."""
         def process(batch: DataFrame, batch_id: int) -> None:
-            target = Target(self.settings.table_path(table.name), table.key, query, batch_id)
+            target = Target(self.settings.table_path(table.name), table.key, query, batch_id,
+                            optimize_write=run.mode == "stream")
             counted = run if run.mode == "batch" else runlog.TableRun(run.run_id, table.name, run.mode, table.rules)
             try:
                 self.validator.raise_if_failed(table)

@@ -46,6 +46,9 @@ class Target:
     batch_id: int
     replace_where: str | None = None
     user_metadata: str | None = None
+    # A streaming micro-batch's appends are binned into as few files as Delta's optimized write makes
+    # (bronze has no table property for it: a batch ingest keeps writing in parallel).
+    optimize_write: bool = False
 
 
 @contextmanager
@@ -99,7 +102,7 @@ def commit_metrics(spark: SparkSession, log: Any, version: int) -> dict[str, str
 
 
 def append(batch: DataFrame, path: str, app_id: str | None, batch_id: int | None,
-           user_metadata: str | None = None) -> int:
+           user_metadata: str | None = None, optimize_write: bool = False) -> int:
     """Append once per (app id, batch id); the rows this call wrote (0 if an earlier try did).
 
     Without an app id the append is not deduplicated by Delta: its caller makes it once (the
@@ -113,6 +116,8 @@ def append(batch: DataFrame, path: str, app_id: str | None, batch_id: int | None
         writer = writer.option("txnAppId", app_id).option("txnVersion", batch_id)
     if user_metadata is not None:
         writer = writer.option("userMetadata", user_metadata)
+    if optimize_write:
+        writer = writer.option("optimizeWrite", "true")
     with _appending[path]:
         before = table_version(spark, path)
         writer.save(path)
@@ -192,7 +197,8 @@ class Append(Write):
     """Every row is new: bronze records, log lines, quarantined rows."""
 
     def commit(self, planned: DataFrame, target: Target) -> int:
-        return append(applied_rows(planned), target.path, target.app_id, target.batch_id)
+        return append(applied_rows(planned), target.path, target.app_id, target.batch_id,
+                      optimize_write=target.optimize_write)
 
 
 @dataclass(frozen=True)

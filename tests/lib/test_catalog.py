@@ -7,11 +7,12 @@ from typing import Iterator
 
 import pytest
 from delta.tables import DeltaTable
-from pyspark.sql import Row, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
 
 from lakehouse.lib import catalog
 from lakehouse.lib.config import Settings
+from lakehouse.lib.writes import ApplyChanges, Target, append
 
 DECLARED = StructType([StructField("id", StringType()), StructField("added", LongType())])
 PROPERTIES = {"delta.enableChangeDataFeed": "true"}
@@ -81,3 +82,43 @@ def test_personal_columns_get_no_file_statistics_in_the_log(spark: SparkSession,
     added = [json.loads(line)["add"] for line in log.splitlines() if '"add"' in line]
     assert [json.loads(add["stats"])["minValues"] for add in added] == [{"amount": 5}]
     assert "C123" not in log and "ann@example.com" not in log
+
+
+def files_added(path: str) -> int:
+    """Data files the table's latest commit added, read from its log."""
+    latest = sorted(Path(path, "_delta_log").glob("*.json"))[-1]
+    return sum('"add"' in line for line in latest.read_text().splitlines())
+
+
+def four_partitions(spark: SparkSession, first: int) -> DataFrame:
+    return spark.createDataFrame([(f"k{i}", i) for i in range(first, first + 40)], DECLARED).repartition(4)
+
+
+@pytest.fixture
+def as_in_a_micro_batch(spark: SparkSession) -> Iterator[None]:
+    """A streaming query runs its micro-batches, foreachBatch's included, without adaptive execution: no
+    shuffle's partitions are coalesced, each of the 4 writes a file."""
+    spark.conf.set("spark.sql.adaptive.enabled", "false")
+    yield
+    spark.conf.unset("spark.sql.adaptive.enabled")
+
+
+@pytest.mark.usefixtures("as_in_a_micro_batch")
+def test_a_micro_batch_merged_into_silver_adds_one_file(spark: SparkSession, root: Settings) -> None:
+    path = catalog.ensure(spark, root, "silver.optimized_write_probe", DECLARED)
+    write = ApplyChanges(sequence_by="added")
+    for batch_id, first in enumerate((0, 20)):  # the second batch updates half and inserts half
+        target = Target(path, ("id",), "probe", batch_id)
+        write.commit(write.plan(four_partitions(spark, first), target), target)
+        assert files_added(path) == 1
+    assert spark.read.format("delta").load(path).count() == 60
+
+
+@pytest.mark.usefixtures("as_in_a_micro_batch")
+def test_bronze_appends_bin_their_files_in_stream_mode_only(spark: SparkSession, root: Settings) -> None:
+    """A batch ingest writes one file per partition, in parallel; a stream's micro-batch asks for one file."""
+    path = catalog.ensure(spark, root, "bronze.optimized_write_probe", DECLARED)
+    append(four_partitions(spark, 0), path, "probe", 0)
+    assert files_added(path) == 4
+    append(four_partitions(spark, 40), path, "probe", 1, optimize_write=True)
+    assert files_added(path) == 1
