@@ -5,6 +5,9 @@ what. Unknown keys are errors, so a typo never silently falls back to a default.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import os
 import re
 from importlib import resources
@@ -117,7 +120,9 @@ class Batch(Strict):
 
 class Privacy(Strict):
     pseudonym_key_env: str = "LAKEHOUSE_PSEUDONYM_KEY"
-    require_key: bool = Field(True, description="False only where a fixed development key is acceptable")
+    pii_key_env: str = Field("LAKEHOUSE_PII_KEY", description="Variable holding silver.customer_pii's AES-256 "
+                                                              "data key, base64 (openssl rand -base64 32)")
+    require_key: bool = Field(True, description="False only where fixed development keys are acceptable")
 
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -418,6 +423,24 @@ class Settings(Strict):
                 f"{self.privacy.pseudonym_key_env} is not set: env '{self.env}' needs a pseudonymisation key"
             )
         return LOCAL_PSEUDONYM_KEY.encode()
+
+    def pii_key(self) -> bytes:
+        """The data key of the personal data table: 32 bytes, base64 in the environment; only the local
+        environment may fall back to a fixed one."""
+        variable = self.privacy.pii_key_env
+        text = os.environ.get(variable, "")
+        if not text:
+            if self.privacy.require_key:
+                raise ConfigError(f"{variable} is not set: env '{self.env}' needs the personal data key "
+                                  f"(openssl rand -base64 32)")
+            return hashlib.sha256(LOCAL_PSEUDONYM_KEY.encode() + b":pii").digest()
+        try:
+            key = base64.b64decode(text, validate=True)
+        except binascii.Error:
+            key = b""
+        if len(key) != 32:
+            raise ConfigError(f"{variable} must be 32 bytes in base64 (openssl rand -base64 32)")
+        return key
 
 
 Mode = Literal["batch", "stream"]

@@ -41,6 +41,7 @@ class Table:
     rules: tuple[Rule, ...] = ()
     write: Write = field(default_factory=Append)
     pseudonyms: Mapping[str, str] = field(default_factory=dict)
+    encrypted: tuple[str, ...] = ()  # columns stored encrypted with the personal data key (lib/encryption.py)
     refresh: ByKey | None = None
     checks: tuple[Check, ...] = ()
     event_time: str | None = None  # the column lateness is measured on (stream.sources.<source>.watermark)
@@ -99,6 +100,7 @@ def table(
     rules: Sequence[Rule] = (),
     write: Write | None = None,
     pseudonyms: Mapping[str, str] | None = None,
+    encrypted: Sequence[str] = (),
     refresh: ByKey | None = None,
     checks: Sequence[Check] = (),
     event_time: str | None = None,
@@ -110,6 +112,7 @@ def table(
     rebuilt whole, or, with ``refresh``, only where what changed upstream touches it.
     ``checks`` are what the stored table must hold after each run, besides its key's.
     ``event_time`` is the column an event's lateness is measured on, against its source's watermark.
+    ``pseudonyms`` (output column -> input column) are stored as keyed hashes, ``encrypted`` columns encrypted.
     """
 
     def declare(transform: Transform) -> Transform:
@@ -123,6 +126,7 @@ def table(
             rules=tuple(rules),
             write=write or Append(),
             pseudonyms=dict(pseudonyms or {}),
+            encrypted=tuple(encrypted),
             refresh=refresh,
             checks=tuple(checks),
             event_time=event_time,

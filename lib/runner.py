@@ -23,6 +23,7 @@ from pyspark.sql.types import StructType
 
 from lakehouse.lib import catalog, erasure, incremental, runlog
 from lakehouse.lib.config import ConfigError, Mode, Settings, seconds
+from lakehouse.lib.encryption import encrypt
 from lakehouse.lib.fields import LINEAGE
 from lakehouse.lib.pseudonyms import pseudonymise
 from lakehouse.lib.quality.checks import Fresh
@@ -84,9 +85,10 @@ class Pipeline:
         return table.transform(*inputs)
 
     def valid_rows(self, table: Table, checked: DataFrame) -> DataFrame:
-        """Rows as stored: lineage and rule results dropped, personal data pseudonymised."""
+        """Rows as stored: lineage and rule results dropped, personal data pseudonymised or encrypted."""
         stored = checked.drop(*NOT_STORED) if table.rules else checked
-        return pseudonymise(stored, table.pseudonyms, self.pseudonym_key(table))
+        hashed = pseudonymise(stored, table.pseudonyms, self.pseudonym_key(table))
+        return encrypt(hashed, table.encrypted, self.settings.pii_key()) if table.encrypted else hashed
 
     def quarantine_rows(self, table: Table, checked: DataFrame) -> DataFrame:
         """Failed rows with the text they arrived with, every failed rule, the version of the rules that judged

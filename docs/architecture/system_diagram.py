@@ -225,7 +225,8 @@ BOXES = [
         Side("KMS: S3 and\nPII keys", KeyManagementService,
              "AWS KMS: SSE-KMS on S3, envelope keys for personal data"),
         Side("keys from the\nenvironment", Vault, "keys from the environment (`LAKEHOUSE_PSEUDONYM_KEY`)"),
-        f"pseudonyms {BUILT}; encryption {planned(11)}"),
+        f"pseudonyms and the encrypted `silver.customer_pii` (a data key from the environment) {BUILT}; "
+        f"KMS envelope keys {planned(11)}"),
     Box("erasure", "privacy", "a customer's right to erasure",
         Side("erasure request", AwsUser, "`lakehouse forget` run as a job"),
         Side("lakehouse forget", User, "`lakehouse forget --customer-id C...`"),
@@ -291,14 +292,14 @@ EXCEPTIONS = [
         (Arrow("metrics", "paging", "stalled: page"),)),
     ExceptionPath(
         "A customer asks to be erased",
-        "`lakehouse forget --customer-id C...` removes the customer from every table (bronze records, silver, "
-        "quarantine, gold features and scores) and refreshes gold from the deletes; a suppression list keeps "
-        "later runs from bringing them back from landing; after the retention, or at once with `--purge`, a "
-        "vacuum removes the bytes from the files",
+        "`lakehouse forget --customer-id C...` removes the customer from every table (bronze records, silver "
+        "and the PII table, quarantine, gold features and scores) and refreshes gold from the deletes; a "
+        "suppression list keeps later runs from bringing them back from landing; after the retention, or at "
+        "once with `--purge`, a vacuum removes the bytes from the files",
         "nothing of the customer under the root; one row in `ops.erasures` (who, when, what; the customer "
         "only as their pseudonym)",
         "the privacy officer, through `ops.erasures`",
-        f"{BUILT}; the encrypted PII table {planned(11)}",
+        BUILT,
         (Arrow("erasure", "lake", "erase from every layer"),)),
 ]
 

@@ -1,6 +1,7 @@
 """Configuration is strict, overridable by the environment, and fails in one line."""
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,23 @@ def test_pseudonym_key_is_required_where_the_config_says(tmp_path: Path, monkeyp
     lenient = config.load("local", write(tmp_path, VALID + "privacy:\n  require_key: false\n"))
     monkeypatch.delenv("LAKEHOUSE_PSEUDONYM_KEY")
     assert lenient.pseudonym_key() == config.LOCAL_PSEUDONYM_KEY.encode()
+
+
+def test_the_personal_data_key_is_32_bytes_of_base64_and_required_where_the_config_says(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LAKEHOUSE_PII_KEY", raising=False)
+    strict = config.load("prod", write(tmp_path, VALID + "privacy:\n  require_key: true\n", env="prod"))
+    with pytest.raises(config.ConfigError, match="^LAKEHOUSE_PII_KEY is not set: env 'prod' needs"):
+        strict.pii_key()
+    for wrong in ("c2hvcnQ=", "not base64 at all!"):
+        monkeypatch.setenv("LAKEHOUSE_PII_KEY", wrong)
+        with pytest.raises(config.ConfigError, match=r"^LAKEHOUSE_PII_KEY must be 32 bytes in base64"):
+            strict.pii_key()
+    monkeypatch.setenv("LAKEHOUSE_PII_KEY", base64.b64encode(bytes(range(32))).decode())
+    assert strict.pii_key() == bytes(range(32))
+    monkeypatch.delenv("LAKEHOUSE_PII_KEY")
+    lenient = config.load("local", write(tmp_path, VALID + "privacy:\n  require_key: false\n"))
+    assert len(lenient.pii_key()) == 32
 
 
 @pytest.mark.parametrize("env", ["local", "dev", "prod"])

@@ -19,6 +19,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse.lib import catalog, config, maintenance, registry
+from lakehouse.lib.encryption import decrypt
 from lakehouse.lib.erasure import ERASURES, customer_key, forget
 from lakehouse.lib.generator import generate
 from lakehouse.lib.runner import Pipeline, run_tables
@@ -29,7 +30,7 @@ from tests.privacy.test_secrets import texts
 CUSTOMER = "C99777"
 PERSONAL = {"id": CUSTOMER, "email": "zebedee.quartermaine@example.org", "first name": "Zebedee",
             "last name": "Quartermaine", "phone": "+44 7700 900777"}
-SELECTION = ["silver.customers", "silver.orders", "silver.clickstream", "silver.reviews", "silver.search",
+SELECTION = ["silver.customers", "silver.customer_pii", "silver.orders", "silver.clickstream", "silver.reviews", "silver.search",
              "gold.customer_features"]
 
 
@@ -95,11 +96,18 @@ def test_a_forgotten_customer_is_in_no_file_under_the_root_and_stays_out(spark: 
     assert {"F-E1", "F-E2"} <= events_before and "F-O1" in orders_before
     lakehouse_root = Path(root.paths.lakehouse)
     assert any(PERSONAL["email"] in text for text in texts(lakehouse_root).values())  # the search can find it
+    pii = spark.read.format("delta").load(root.table_path("silver.customer_pii")).where(F.col("customer_id") == CUSTOMER)
+    opened = decrypt(pii, ["email", "first_name", "last_name", "phone"], root.pii_key()).collect()
+    assert [(r.email, r.first_name, r.last_name, r.phone) for r in opened] == [
+        (PERSONAL["email"], PERSONAL["first name"], PERSONAL["last name"], PERSONAL["phone"])]
+    in_pii = [what for text in texts(Path(root.table_path("silver.customer_pii"))).values()
+              for what, value in PERSONAL.items() if what != "id" and value in text]
+    assert not in_pii, in_pii  # encrypted in its files
 
     erased = forget(spark, root, [CUSTOMER], requested_by="dpo@example.com", purge=True)
 
     assert {name: rows for name, rows in erased.rows_removed.items() if rows} == {
-        "bronze.customers": 1, "silver.customers": 1,
+        "bronze.customers": 1, "silver.customers": 1, "silver.customer_pii": 1,
         "bronze.orders": 1, "silver.orders": 1,
         "bronze.clickstream": 3, "silver.clickstream": 2, "quarantine.clickstream": 1,
         "bronze.reviews": 1, "quarantine.reviews": 1,

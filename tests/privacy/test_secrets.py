@@ -9,6 +9,7 @@ also looked for as HMAC's padded forms of it, which reveal it as plainly.
 """
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from tests.ops.test_pagerduty import Receiver, receiver  # noqa: F401 (receiver:
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = {
     "LAKEHOUSE_PSEUDONYM_KEY": "pk-41d8cd98f00b204e9800998ecf8427e",
+    "LAKEHOUSE_PII_KEY": base64.b64encode(b"pii-data-key-0123456789abcdef-32").decode(),
     "LAKEHOUSE_OLTP_PASSWORD": "oltp-pw-5ebe2294ecd0e0f08eab7690d2a6ee69",
     "PAGERDUTY_ROUTING_KEY": "R0UT1NGK3Y0123456789abcdefABCDEF",
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
@@ -32,10 +34,13 @@ SECRETS = {
 
 
 def forms(secret: str) -> list[str]:
-    """The secret as text and hex, and HMAC's inner and outer padded keys made from it, as hex."""
+    """The secret as text and hex, HMAC's inner and outer padded keys made from it, as hex; a key given in
+    base64 also as its bytes in hex."""
     raw = secret.encode()
     padded = [bytes(b ^ pad for b in raw.ljust(BLOCK, b"\0")).hex() for pad in (0x36, 0x5C)]
-    return [secret, raw.hex(), *padded]
+    key = base64.b64decode(secret) if secret.endswith("=") else None
+    decoded = [key.hex(), key.decode("latin-1")] if key else []
+    return [secret, raw.hex(), *padded, *decoded]
 
 
 def texts(root: Path) -> dict[Path, str]:
@@ -79,12 +84,13 @@ def test_a_run_with_every_secret_set_leaves_none_of_them_anywhere(tmp_path: Path
     root = tmp_path / "root"
     env = conf(root, receiver[1])
     said = lakehouse(root, env, "generate", "--customers", "30", "--events", "200", "--days", "1")
-    said += lakehouse(root, env, "run", "silver.customers", "--upstream")
+    said += lakehouse(root, env, "run", "silver.customers", "silver.customer_pii", "--upstream")
     said += lakehouse(root, env, "status")
     assert [event["event_action"] for event in receiver[0].events] == ["resolve"]  # the routing key was used
     files = texts(root)
     event_logs = "".join(text for path, text in files.items() if root / "events" in path.parents)
     assert "sha2" in event_logs and "silver/customers" in event_logs  # the pseudonymising plan is in there
+    assert "aesEncrypt" in event_logs  # and the encrypting one (Spark's physical name for aes_encrypt)
     leaked = [(name, str(path.relative_to(root)) if path else "the command's output")
               for name, secret in SECRETS.items() for form in forms(secret)
               for path, text in [(None, said), *files.items()] if form.lower() in text.lower()]

@@ -125,7 +125,7 @@ def test_data_docs_list_every_suite_and_what_was_validated(spark: SparkSession,
     assert docs.index == site / "index.html"
     page = docs.index.read_text()
     listed = set(re.findall(r"'expectation_suite_name': '((?:silver|gold)\.[a-z_]+(?:\.stored)?)'", page))
-    stored = {"silver.clickstream", "silver.customers", "silver.fx_rates", "silver.inventory", "silver.order_items",
+    stored = {"silver.clickstream", "silver.customer_pii", "silver.customers", "silver.fx_rates", "silver.inventory", "silver.order_items",
               "silver.orders", "silver.products", "silver.reviews", "silver.search", "silver.server_logs",
               "gold.basket_size_daily", "gold.cohort_retention_weekly", "gold.customer_features",
               "gold.customer_features_history", "gold.daily_sales", "gold.funnel_daily", "gold.inventory_current",
