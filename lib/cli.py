@@ -371,6 +371,20 @@ def forget(
     print_erased(console, erased)
 
 
+@app.command("new-pii-key")
+def new_pii_key(env: str = ENV) -> None:
+    """Print a new data key for silver.customer_pii wrapped by privacy.pii_kms_key_id, for privacy.pii_key_env."""
+    from lakehouse.lib import data_keys
+
+    settings = load(env)
+    key_id = settings.privacy.pii_kms_key_id
+    if key_id is None:
+        raise config.ConfigError(f"privacy.pii_kms_key_id is not set in env '{env}': name the KMS key that wraps "
+                                 f"the data key (without one, {settings.privacy.pii_key_env} holds the key itself)")
+    wrapped = data_keys.new_wrapped_key(data_keys.kms_client(key_id, settings.privacy.kms_endpoint), key_id)
+    print(wrapped)
+
+
 @app.command()
 def dashboard(out: Path = typer.Option(Path("docs/grafana"), help="Folder for retail-lakehouse.json")) -> None:
     """Write the Grafana dashboard (pipeline health, data quality, freshness, streaming lag) as JSON."""

@@ -122,6 +122,10 @@ class Privacy(Strict):
     pseudonym_key_env: str = "LAKEHOUSE_PSEUDONYM_KEY"
     pii_key_env: str = Field("LAKEHOUSE_PII_KEY", description="Variable holding silver.customer_pii's AES-256 "
                                                               "data key, base64 (openssl rand -base64 32)")
+    pii_kms_key_id: str | None = Field(None, description="AWS KMS key wrapping that data key (envelope "
+                                                         "encryption): the variable then holds the wrapped key "
+                                                         "that lakehouse new-pii-key prints")
+    kms_endpoint: str | None = Field(None, description="A local KMS server's URL; None: AWS's")
     require_key: bool = Field(True, description="False only where fixed development keys are acceptable")
 
 
@@ -425,14 +429,19 @@ class Settings(Strict):
         return LOCAL_PSEUDONYM_KEY.encode()
 
     def pii_key(self) -> bytes:
-        """The data key of the personal data table: 32 bytes, base64 in the environment; only the local
-        environment may fall back to a fixed one."""
+        """The data key of the personal data table: 32 bytes, base64 in the environment, or wrapped by
+        ``privacy.pii_kms_key_id`` and unwrapped by KMS; only the local environment may fall back to a fixed one."""
         variable = self.privacy.pii_key_env
         text = os.environ.get(variable, "")
+        if text and self.privacy.pii_kms_key_id:
+            from lakehouse.lib import data_keys
+
+            key_id = self.privacy.pii_kms_key_id
+            return data_keys.unwrap(data_keys.kms_client(key_id, self.privacy.kms_endpoint), key_id, text, variable)
         if not text:
             if self.privacy.require_key:
-                raise ConfigError(f"{variable} is not set: env '{self.env}' needs the personal data key "
-                                  f"(openssl rand -base64 32)")
+                how = "lakehouse new-pii-key" if self.privacy.pii_kms_key_id else "openssl rand -base64 32"
+                raise ConfigError(f"{variable} is not set: env '{self.env}' needs the personal data key ({how})")
             return hashlib.sha256(LOCAL_PSEUDONYM_KEY.encode() + b":pii").digest()
         try:
             key = base64.b64decode(text, validate=True)

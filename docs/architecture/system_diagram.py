@@ -225,8 +225,8 @@ BOXES = [
         Side("KMS: S3 and\nPII keys", KeyManagementService,
              "AWS KMS: SSE-KMS on S3, envelope keys for personal data"),
         Side("keys from the\nenvironment", Vault, "keys from the environment (`LAKEHOUSE_PSEUDONYM_KEY`)"),
-        f"pseudonyms and the encrypted `silver.customer_pii` (a data key from the environment) {BUILT}; "
-        f"KMS envelope keys {planned(11)}"),
+        f"pseudonyms, the encrypted `silver.customer_pii` and its data key wrapped by KMS "
+        f"(`lakehouse new-pii-key`, tested on moto's KMS) {BUILT}"),
     Box("erasure", "privacy", "a customer's right to erasure",
         Side("erasure request", AwsUser, "`lakehouse forget` run as a job"),
         Side("lakehouse forget", User, "`lakehouse forget --customer-id C...`"),
