@@ -9,6 +9,7 @@ run log records what happened.
 """
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
@@ -88,7 +89,7 @@ class Pipeline:
         """Rows as stored: lineage and rule results dropped, personal data pseudonymised or encrypted."""
         stored = checked.drop(*NOT_STORED) if table.rules else checked
         hashed = pseudonymise(stored, table.pseudonyms, self.pseudonym_key(table))
-        return encrypt(hashed, table.encrypted, self.settings.pii_key()) if table.encrypted else hashed
+        return encrypt(hashed, table.encrypted, self.pii_key) if table.encrypted else hashed
 
     def quarantine_rows(self, table: Table, checked: DataFrame) -> DataFrame:
         """Failed rows with the text they arrived with, every failed rule, the version of the rules that judged
@@ -126,6 +127,11 @@ class Pipeline:
         if self._key is None:
             self._key = self.settings.pseudonym_key()
         return self._key
+
+    @functools.cached_property
+    def pii_key(self) -> bytes:
+        """The personal data key, read (and with KMS, unwrapped) once per pipeline, not on every micro-batch."""
+        return self.settings.pii_key()
 
     def carries_customers(self, table: Table) -> bool:
         """A landing source whose records name customers: a table reading it has a ``customer_id``. Derived once
