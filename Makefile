@@ -6,13 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 JARS   := .jars
 KAFKA  := .kafka
+TRINO  := .trino
 ENV    ?= local
 DIST   ?= dist
 KAFKA_PORT ?= 9092
 
 .DEFAULT_GOAL := help
 
-.PHONY: help airflow-dags catalog-docs catalog-sync dashboards setup generate run maintain forget quarantine train score mlflow-ui summary demo graph diagrams notebooks test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down s3-up s3-down extract FORCE
+.PHONY: help airflow-dags catalog-docs catalog-sync dashboards setup generate run maintain forget quarantine train score mlflow-ui summary demo graph diagrams notebooks test test-dag-run clean package kafka-up kafka-down postgres-up postgres-down s3-up s3-down extract trino FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +45,18 @@ $(KAFKA)/.resolved: jvm/kafka/pom.xml
 	mvn --quiet --batch-mode -f jvm/kafka/pom.xml dependency:copy-dependencies \
 	    -DoutputDirectory=../../$(KAFKA) -DincludeScope=runtime
 	@touch $@
+
+# Trino, Athena's engine, for the test that reads gold with it (tests/cloud/test_s3.py): its server tarball from
+# Maven Central, unpacked with its Delta Lake plugin alone (the rest of its 800 MB is other connectors).
+$(TRINO)/.resolved: jvm/trino/pom.xml
+	mvn --quiet --batch-mode -f jvm/trino/pom.xml dependency:copy-dependencies \
+	    -DoutputDirectory=../../$(TRINO) -DincludeTypes=tar.gz
+	@# tar, not Maven's unpacker: the plugins share jars as hard links, which Maven unpacks empty
+	tar xzf $(TRINO)/trino-server-*.tar.gz -C $(TRINO) && rm $(TRINO)/trino-server-*.tar.gz
+	find $(TRINO)/trino-server-*/plugin -mindepth 1 -maxdepth 1 ! -name delta-lake -exec rm -rf {} +
+	@touch $@
+
+trino: $(TRINO)/.resolved ## Resolve the Trino server (Athena's engine) the cloud tests read gold with, into .trino/
 
 setup: $(BIN)/lakehouse $(JARS)/.resolved $(KAFKA)/.resolved ## Create .venv, install the package, resolve the jars (once)
 
@@ -137,7 +150,7 @@ s3-down: ## Stop the local S3 server (its buckets are gone with it)
 extract: setup ## Append what changed in the transaction database (oltp.url, LAKEHOUSE_OLTP_URL) to bronze
 	$(BIN)/lakehouse extract all --env $(ENV)
 
-test: setup ## Run the test suite (all but the daily DAG's end-to-end run: make test-dag-run)
+test: setup $(TRINO)/.resolved ## Run the test suite (all but the daily DAG's end-to-end run: make test-dag-run)
 	$(BIN)/python -m pytest -m "not dag_run"
 
 test-dag-run: setup ## airflow dags test lakehouse_daily end to end on local Spark, in a real Airflow 3 (about 9 minutes)

@@ -49,7 +49,8 @@ setup(
         "test": ["pytest>=8", "pytest-spark>=0.8", "chispa>=0.10", "deltalake>=0.25", "diagrams==0.25.1",
                  "mypy>=1.10", "uv>=0.5",  # uv: the packaging tests' fresh virtualenv
                  "ipykernel>=6.29", "nbclient>=0.10", "nbformat>=5.10",  # tests/notebooks runs each notebook
-                 "moto[server]>=5.1,<6"],  # make s3-up, tests/cloud: S3, KMS and Glue on loopback
+                 "moto[server]>=5.1,<6",  # make s3-up, tests/cloud: S3, KMS and Glue on loopback
+                 "trino>=0.330"],  # tests/cloud/test_s3.py asks Trino for every gold table
     },
     entry_points={"console_scripts": ["lakehouse=lakehouse.lib.cli:main"]},
 )

@@ -188,7 +188,7 @@ BOXES = [
         Side("Athena", Athena, "Amazon Athena"),
         Side("delta-rs (tests)\nTrino (issue 11)", Trino,
              "delta-rs in the tests; Trino on loopback (issue 11)"),
-        f"delta-rs {BUILT}; Athena DDL in `docs/athena/` {BUILT}; Trino {planned(11)}"),
+        f"delta-rs {BUILT}; Athena DDL in `docs/athena/` {BUILT}; Trino 476 reading gold on the local S3 {BUILT}"),
     Box("bi", "serve", "what analysts look at",
         Side("Tableau", Tableau, "Tableau, through Athena"),
         Side("summary and\nHTML report", Python, "`lakehouse summary` and `data/report/index.html`"),

@@ -3,7 +3,7 @@
 A small generated landing set is uploaded with boto3; ``lakehouse run all --mode batch`` runs as a user runs it
 (a process of its own, conf/s3.yaml pointed at the server, credentials from the environment); then the bucket is
 read back with tools other than the pipeline's: boto3 for the objects and their encryption, delta-rs for rows,
-the standard library for the records that landed.
+the standard library for the records that landed, and Trino (Athena's engine) for every gold table.
 """
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from deltalake import DeltaTable
+from pyspark.sql import SparkSession
 
 from lakehouse.lib import registry
-from lakehouse.lib.cloud import s3_server
+from lakehouse.lib.cloud import s3_server, trino_server
 from lakehouse.lib.config import Settings
 from lakehouse.lib.registry import Landing
 from lakehouse.lib.sources.landed import landed_records
@@ -124,3 +127,63 @@ def test_every_data_file_and_log_entry_is_encrypted_with_the_configured_kms_key(
     encryption = {(head["ServerSideEncryption"], head.get("SSEKMSKeyId"))
                   for head in (s3.head_object(Bucket=bucket, Key=key) for key in written)}
     assert encryption == {("aws:kms", kms_key)}
+
+
+@pytest.fixture(scope="module")
+def trino(server: s3_server.Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[trino_server.Server]:
+    folder = tmp_path_factory.mktemp("trino")
+    client(server, "s3").create_bucket(Bucket="trino-metastore",
+                                       CreateBucketConfiguration={"LocationConstraint": REGION})
+    started = trino_server.start(folder, server.endpoint, REGION, AWS_ENV["AWS_ACCESS_KEY_ID"],
+                                 AWS_ENV["AWS_SECRET_ACCESS_KEY"], "s3://trino-metastore/delta")
+    try:
+        yield started
+    finally:
+        trino_server.stop(folder)
+
+
+def spark_on(spark: SparkSession, server: s3_server.Server, bucket: str) -> SparkSession:
+    """The test's session reading ``bucket`` from the local server (S3A's per-bucket settings)."""
+    hadoop = spark._jsc.hadoopConfiguration()
+    for key, value in {"endpoint": server.endpoint, "endpoint.region": REGION, "path.style.access": "true",
+                       "connection.ssl.enabled": "false", "access.key": AWS_ENV["AWS_ACCESS_KEY_ID"],
+                       "secret.key": AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+                       "aws.credentials.provider": "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"}.items():
+        hadoop.set(f"fs.s3a.bucket.{bucket}.{key}", value)
+    return spark
+
+
+def canonical(value: Any) -> Any:
+    """One value as both engines' Python clients give it: instants in UTC, decimals and doubles to 9 places."""
+    if isinstance(value, datetime):
+        return (value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (Decimal, float)):
+        return round(float(value), 9)
+    if isinstance(value, (list, tuple)):
+        return tuple(canonical(item) for item in value)
+    return value
+
+
+def test_trino_reads_every_gold_table_with_the_rows_spark_reads(run: Any, server: s3_server.Server,
+                                                                 s3_settings: Settings, spark: SparkSession,
+                                                                 trino: trino_server.Server) -> None:
+    """Athena's engine (Trino 476, its Delta Lake connector, the table registered from its location) against
+    Spark, table by table, row by row."""
+    bucket, _ = bucket_and_prefix(s3_settings.paths.lakehouse)
+    reader = spark_on(spark, server, bucket)
+    differing, with_rows = {}, set()
+    for table in registry.select("gold"):
+        location = s3_settings.table_path(table.name)
+        trino_server.register(trino, "gold", table.short_name, location)
+        stored = reader.read.format("delta").load(location)
+        columns = ", ".join(f'"{column}"' for column in stored.columns)
+        in_trino = sorted(map(canonical, trino_server.query(trino, f"SELECT {columns} FROM delta.gold.{table.short_name}")),
+                          key=repr)
+        in_spark = sorted((canonical(tuple(row)) for row in stored.collect()), key=repr)
+        with_rows |= {table.name} if in_spark else set()
+        if in_trino != in_spark:
+            differing[table.name] = (len(in_trino), len(in_spark), in_trino[:1], in_spark[:1])
+    assert not differing
+    assert {"gold.daily_sales", "gold.funnel_daily", "gold.customer_features"} <= with_rows, with_rows
