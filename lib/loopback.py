@@ -5,8 +5,24 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
+
+
+@dataclass(frozen=True)
+class Server:
+    """A local server started from ``folder``, listening on ``127.0.0.1:<port>``."""
+
+    folder: Path
+    port: int
+    pid: int
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
 
 def free_port() -> int:
@@ -71,3 +87,20 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def launch(command: Sequence[str], folder: Path, answers: Callable[[], bool], timeout: float, what: str,
+           poll: float = 0.2) -> int:
+    """Start ``command`` in a session of its own, its output in ``folder/server.log``, and return its pid once
+    ``answers()``; a process that exits first, or does not answer within ``timeout`` seconds, is killed and the
+    error names ``what`` and the log."""
+    with (folder / "server.log").open("ab") as log:
+        process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while not answers():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"{what} did not answer: see {folder / 'server.log'}")
+        time.sleep(poll)
+    return process.pid

@@ -13,29 +13,15 @@ True
 """
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.lib.config import ConfigError, Settings
-from lakehouse.lib.loopback import free_port, is_free, record, recorded, terminate
+from lakehouse.lib.loopback import Server, free_port, is_free, launch, record, recorded, terminate
 
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"  # installed with the test extra (moto[server])
-
-
-@dataclass(frozen=True)
-class Server:
-    folder: Path
-    port: int
-    pid: int
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def start(folder: Path, port: int | None = None, timeout: float = 60) -> Server:
@@ -49,18 +35,10 @@ def start(folder: Path, port: int | None = None, timeout: float = 60) -> Server:
     if not is_free(port):
         raise ConfigError(f"port {port} on 127.0.0.1 is in use: choose another (S3_PORT=<port> make s3-up)")
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "server.log").open("ab") as log:
-        process = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(folder, port, process.pid)
-    deadline = time.monotonic() + timeout
-    while not _answers(server):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"moto_server did not answer on {server.endpoint}: see {folder / 'server.log'}")
-        time.sleep(0.2)
-    record(folder / "server.pid", process.pid, port)
-    return server
+    pid = launch([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], folder,
+                 lambda: _answers(Server(folder, port, 0)), timeout, f"moto_server on 127.0.0.1:{port}")
+    record(folder / "server.pid", pid, port)
+    return Server(folder, port, pid)
 
 
 def create_buckets(server: Server, settings: Settings) -> list[str]:

@@ -11,31 +11,18 @@ from __future__ import annotations
 
 import glob
 import os
-import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lakehouse.lib.config import ConfigError
-from lakehouse.lib.loopback import free_port, record, recorded, terminate
+from lakehouse.lib.loopback import Server, free_port, launch, record, recorded, terminate
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION = "476"
 HOME = REPO / ".trino" / f"trino-server-{VERSION}"
 JAVA_HOMES = "/usr/lib/jvm/temurin-2[4-9]*"  # Trino 476 runs on Java 24 or later; Spark stays on 17
 CATALOG = "delta"
-
-
-@dataclass(frozen=True)
-class Server:
-    folder: Path
-    port: int
-    pid: int
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 def java_home() -> str:
@@ -83,20 +70,12 @@ def start(folder: Path, s3_endpoint: str, region: str, access_key: str, secret_k
     folder = folder.resolve()
     port = free_port()
     etc = configure(folder, port, s3_endpoint, region, access_key, secret_key, metastore)
-    with (folder / "server.log").open("ab") as log:
-        process = subprocess.Popen(
-            [str(HOME / "bin" / "launcher"), "run", f"-etc-dir={etc}", f"-data-dir={folder / 'data'}",
-             f"-jvm-dir={java_home()}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    server = Server(folder, port, process.pid)
-    deadline = time.monotonic() + timeout
-    while not _answers(server):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"Trino did not start on {server.url}: see {folder / 'server.log'}")
-        time.sleep(1)
-    record(folder / "server.pid", process.pid, port)
-    return server
+    command = [str(HOME / "bin" / "launcher"), "run", f"-etc-dir={etc}", f"-data-dir={folder / 'data'}",
+               f"-jvm-dir={java_home()}"]
+    pid = launch(command, folder, lambda: _answers(Server(folder, port, 0)), timeout,
+                 f"Trino on 127.0.0.1:{port}", poll=1)
+    record(folder / "server.pid", pid, port)
+    return Server(folder, port, pid)
 
 
 def stop(folder: Path, timeout: float = 30) -> None:
@@ -111,10 +90,21 @@ def connect(server: Server) -> Any:
     return trino.dbapi.connect(host="127.0.0.1", port=server.port, user="lakehouse", catalog=CATALOG)
 
 
-def query(server: Server, sql: str) -> list[tuple]:
-    cursor = connect(server).cursor()
-    cursor.execute(sql)
-    return [tuple(row) for row in cursor.fetchall()]
+def query(server: Server, sql: str, wait: float = 60) -> list[tuple]:
+    """The rows of ``sql``; asked again for up to ``wait`` seconds while Trino has no node for it yet (its one
+    node announces itself and its catalog a few seconds after the server answers)."""
+    from trino.exceptions import TrinoQueryError
+
+    deadline = time.monotonic() + wait
+    while True:
+        cursor = connect(server).cursor()
+        try:
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+        except TrinoQueryError as error:
+            if error.error_name != "NO_NODES_AVAILABLE" or time.monotonic() > deadline:
+                raise
+        time.sleep(1)
 
 
 def register(server: Server, schema: str, table: str, location: str) -> None:
@@ -126,6 +116,6 @@ def register(server: Server, schema: str, table: str, location: str) -> None:
 
 def _answers(server: Server) -> bool:
     try:
-        return query(server, "SELECT 1") == [(1,)]
+        return query(server, "SELECT 1", wait=0) == [(1,)]
     except Exception:  # not listening yet, or starting: Trino answers 503 until its node is active
         return False
