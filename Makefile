@@ -168,7 +168,7 @@ package: setup ## Build dist/: the wheel, the same as a --py-files zip, the job 
 	$(BIN)/python -m lakehouse.lib.spark_packages > $(DIST)/spark-submit-packages.txt
 	@cd $(DIST) && find . -type f | sort
 
-.PHONY: bench bench-stream bench-files
+.PHONY: bench bench-stream bench-files bench-scaling
 bench: setup ## Benchmarks on a fixed data set into BENCHMARKS.md (BENCH_PAIRS=5; BENCH_DEMO=1 adds make demo)
 	$(BIN)/python -m bench
 
@@ -177,6 +177,9 @@ bench-stream: setup ## Only the streaming benchmarks (latency, rate held, Kafka 
 
 bench-files: setup ## Only files per streaming micro-batch and a gold read before/after maintain (BENCH_MICRO_BATCHES=200)
 	$(BIN)/python -m bench files
+
+bench-scaling: setup ## Only the batch pipeline at 200k, 1M and 5M events: seconds per million, peak memory, a plot
+	$(BIN)/python -m bench scaling
 
 clean: ## Remove generated data (landing, tables, catalog); keeps .venv and jars
 	rm -rf data spark-warehouse metastore_db derby.log

@@ -2,10 +2,11 @@
 
 BENCH_PAIRS (default 5) sets the number of counted pairs; BENCH_DEMO=1 also times ``make demo``;
 BENCH_STREAM_SECONDS (default 300) how long each streaming rate is held; BENCH_MICRO_BATCHES
-(default 200) how many micro-batches the gold table takes before it is maintained. ``python -m
-bench stream`` (``make bench-stream``) measures the streaming figures alone and ``python -m bench
-files`` (``make bench-files``) the small-files figures alone, each rewriting only its section of
-BENCHMARKS.md.
+(default 200) how many micro-batches the gold table takes before it is maintained;
+BENCH_SCALING_EVENTS (default 200000,1000000,5000000) the sizes the batch pipeline runs at. ``python
+-m bench stream`` (``make bench-stream``) measures the streaming figures alone, ``python -m bench
+files`` (``make bench-files``) the small-files figures alone and ``python -m bench scaling`` (``make
+bench-scaling``) the pipeline by size alone, each rewriting only its section of BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from pyspark.sql import SparkSession
 from rich.console import Console
 
 from bench import (bronze_ingest, churn_training, demo_run, gold_refresh, kafka_available_now, machine,
-                   session_start, silver_rules, small_files, stream_latency, workspace)
+                   scaling, session_start, silver_rules, small_files, stream_latency, workspace)
 from bench.pairs import Comparison
-from bench.report import BenchRun, Reading, small_files_section, streaming_section, with_section, write
+from bench.report import (BenchRun, Reading, scaling_section, small_files_section, streaming_section, with_section,
+                          write)
 from lakehouse.lib import session
 from lakehouse.lib.config import Settings
 from lakehouse.lib.sources import kafka_broker
@@ -48,9 +50,10 @@ def pairs_wanted() -> int:
 
 def command(target: str = "bench") -> str:
     switches = [f"{name}={os.environ[name]}"
-                for name in ("BENCH_PAIRS", "BENCH_DEMO", "BENCH_STREAM_SECONDS", "BENCH_MICRO_BATCHES")
+                for name in ("BENCH_PAIRS", "BENCH_DEMO", "BENCH_STREAM_SECONDS", "BENCH_MICRO_BATCHES",
+                             "BENCH_SCALING_EVENTS")
                 if name in os.environ]
-    alone = {"bench-stream": " stream", "bench-files": " files"}.get(target, "")
+    alone = {"bench-stream": " stream", "bench-files": " files", "bench-scaling": " scaling"}.get(target, "")
     return " ".join([*switches, f"make {target}" if "MAKELEVEL" in os.environ else f"python -m bench{alone}"])
 
 
@@ -137,6 +140,18 @@ def small_files_alone(pairs: int, console: Console) -> None:
     console.log(f"wrote the small-files section of {REPORT.name} in {run.seconds / 60:.1f} minutes")
 
 
+def scaling_alone(console: Console) -> None:
+    """``python -m bench scaling``: the batch pipeline by size, into its section of the report."""
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    workspace.create()
+    reading = scaling.measure(workspace.BENCH_ROOT / "scaling", console)
+    run = BenchRun(command("bench-scaling"), started, time.perf_counter() - clock, 1, scaling.data_sets(),
+                   machine.load_average())
+    REPORT.write_text(with_section(REPORT.read_text(), scaling_section(run, reading)))
+    shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
+    console.log(f"wrote the scaling section of {REPORT.name} in {run.seconds / 60:.1f} minutes")
+
+
 def streaming_alone(pairs: int, console: Console) -> None:
     """``python -m bench stream``: the streaming figures on the gold data set, into their section of the report."""
     started, clock = datetime.now(timezone.utc), time.perf_counter()
@@ -170,14 +185,20 @@ def main() -> None:
     if sys.argv[1:] == ["files"]:
         small_files_alone(pairs, console)
         return
+    if sys.argv[1:] == ["scaling"]:
+        scaling_alone(console)
+        return
     machine_facts = machine.facts()
     settings = workspace.create()
     other = readings(workspace.BENCH_ROOT / "conf", console)
     measured, after, ((available_now, streamed), (read, per_batch)) = comparisons(settings, pairs, console)
+    by_size = scaling.measure(workspace.BENCH_ROOT / "scaling", console)
     run = BenchRun(command(), started, time.perf_counter() - clock, pairs, data_sets(), machine.load_average())
     stream_run = BenchRun(command(), started, run.seconds, pairs, f"`{GOLD_DATA}`", run.load_at_end)
     write(REPORT, run, machine_facts, measured, other + after,
-          [streaming_section(stream_run, available_now, streamed), small_files_section(stream_run, read, per_batch)])
+          [streaming_section(stream_run, available_now, streamed), small_files_section(stream_run, read, per_batch),
+           scaling_section(BenchRun(command(), started, run.seconds, 1, scaling.data_sets(), run.load_at_end),
+                           by_size)])
     shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
     console.log(f"wrote {REPORT.name} in {run.seconds / 60:.1f} minutes")
 

@@ -10,6 +10,7 @@ from bench.pairs import Comparison
 
 STREAMING = "## Streaming"
 SMALL_FILES = "## Small files and maintenance"
+SCALING = "## Scaling"
 MACHINE = "## Machine"
 HEADER = ("| # | figure | target | median ratio | spread (min–max) | baseline median | candidate median | result |\n"
           "|---|---|---|---|---|---|---|---|")
@@ -102,6 +103,14 @@ def small_files_section(run: BenchRun, comparison: Comparison, readings: list[Re
               f"{statistics.median(comparison.baseline_seconds):.2f} s, maintained "
               f"{statistics.median(comparison.candidate_seconds):.2f} s). {' '.join(comparison.notes)} |"]
     return "\n".join(lines) + "\n"
+
+
+def scaling_section(run: BenchRun, reading: Reading) -> str:
+    """Figure 13 (the batch pipeline by size); ``make bench-scaling`` also writes it alone."""
+    return "\n".join([SCALING, "",
+                      f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} "
+                      f"minutes (load average at end {run.load_at_end}); data: {run.data}.", "",
+                      "| figure | value |", "|---|---|", f"| {reading.title} | {reading.value} |"]) + "\n"
 
 
 def with_section(report: str, section: str) -> str:
