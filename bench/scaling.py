@@ -11,7 +11,6 @@ bounded by ``spark.driver.memory``, not by the data. ``BENCH_SCALING_EVENTS`` (d
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -56,17 +55,21 @@ def sizes_wanted() -> tuple[int, ...]:
     return tuple(sorted(set(map(int, parts))))
 
 
+def customers_for(events: int) -> int:
+    return max(events // EVENTS_PER_CUSTOMER, 20)
+
+
 def data_sets() -> str:
-    return "; ".join(f"`generate(customers={max(events // EVENTS_PER_CUSTOMER, 20):_}, events={events:_}, days=7, "
-                     f"seed=7)`" for events in sizes_wanted())
+    return "; ".join(f"`generate(customers={customers_for(events):_}, events={events:_}, days=7, seed=7)`"
+                     for events in sizes_wanted())
 
 
 def run_at(folder: Path, events: int, console: Console) -> Sized:
     """One size: its landing zone generated (untimed), then the whole batch pipeline on a fresh root."""
     conf_file = write_conf(folder, env="scaling")
     with console.status(f"generating {events:,} clickstream events"):
-        summary = generate(folder / "landing", customers=max(events // EVENTS_PER_CUSTOMER, 20), events=events,
-                           days=7, seed=7, progress=False)
+        summary = generate(folder / "landing", customers=customers_for(events), events=events, days=7, seed=7,
+                           progress=False)
     with console.status(f"lakehouse run all on {summary.totals.records:,} records"):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "lakehouse.lib.cli", "run", "all",
