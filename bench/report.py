@@ -35,6 +35,11 @@ class BenchRun:
     data: str
     load_at_end: str
 
+    @property
+    def written(self) -> str:
+        """The opening of each section's first line: which command wrote it, when, in how long."""
+        return f"Written by `{self.command}` on {self.started:%Y-%m-%d %H:%M} UTC in {self.seconds / 60:.1f} minutes"
+
 
 def comparison_row(number: int, figure: Comparison) -> str:
     ratios = figure.ratios
@@ -55,8 +60,7 @@ def comparison_notes(number: int, figure: Comparison) -> list[str]:
 def render(run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
            readings: list[Reading]) -> str:
     lines = ["# Benchmarks", "",
-             f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} minutes; "
-             "do not edit by hand. What each figure measures and how to read it: "
+             f"{run.written}; do not edit by hand. What each figure measures and how to read it: "
              "[docs/benchmarks.md](docs/benchmarks.md).", "",
              "**How to reproduce:** `make bench` on a quiet machine (`BENCH_PAIRS=5` pairs by default; "
              "`BENCH_DEMO=1 make bench` also times the whole `make demo`, 3 to 6 more minutes).", "",
@@ -77,9 +81,8 @@ def render(run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comp
 def streaming_section(run: BenchRun, comparison: Comparison, readings: list[Reading]) -> str:
     """The streaming figures (8 to 10), which ``make bench-stream`` also writes alone."""
     lines = [STREAMING, "",
-             f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} minutes "
-             f"(load average at end {run.load_at_end}). Figure 10 is {run.pairs} interleaved pairs as above; "
-             f"data: {run.data}.", "", "| figure | value |", "|---|---|"]
+             f"{run.written} (load average at end {run.load_at_end}). Figure 10 is {run.pairs} interleaved pairs "
+             f"as above; data: {run.data}.", "", "| figure | value |", "|---|---|"]
     lines += [f"| {reading.title} | {reading.value} |" for reading in readings]
     lines += [f"| {comparison.title} | {comparison.median_ratio:.2f}x the files' time (pairs "
               f"{min(comparison.ratios):.2f}–{max(comparison.ratios):.2f}x; files "
@@ -94,8 +97,8 @@ def small_files_section(run: BenchRun, comparison: Comparison, readings: list[Re
     also writes them alone."""
     target = {True: "PASS", False: "MISS"}[bool(comparison.passed)]
     lines = [SMALL_FILES, "",
-             f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} minutes "
-             f"(load average at end {run.load_at_end}); figure 12 is {run.pairs} interleaved pairs as above.", "",
+             f"{run.written} (load average at end {run.load_at_end}); figure 12 is {run.pairs} interleaved pairs "
+             "as above.", "",
              "| figure | value |", "|---|---|"]
     lines += [f"| {reading.title} | {reading.value} |" for reading in readings]
     lines += [f"| {comparison.title} (target ≤ {comparison.target:.2f}x) | {comparison.median_ratio:.2f}x "
@@ -108,8 +111,7 @@ def small_files_section(run: BenchRun, comparison: Comparison, readings: list[Re
 def scaling_section(run: BenchRun, reading: Reading) -> str:
     """Figure 13 (the batch pipeline by size); ``make bench-scaling`` also writes it alone."""
     return "\n".join([SCALING, "",
-                      f"Written by `{run.command}` on {run.started:%Y-%m-%d %H:%M} UTC in {run.seconds / 60:.1f} "
-                      f"minutes (load average at end {run.load_at_end}); data: {run.data}.", "",
+                      f"{run.written} (load average at end {run.load_at_end}); data: {run.data}.", "",
                       "| figure | value |", "|---|---|", f"| {reading.title} | {reading.value} |"]) + "\n"
 
 

@@ -128,5 +128,5 @@ def measure(folder: Path, console: Console) -> Reading:
         f"failed after {size.seconds:.0f} s ({size.failure})" if size.failure else
         f"{size.seconds:.0f} s, {size.seconds_per_million:.1f} s per million, peak {size.peak_gb:.2f} GB")
         for size in sizes)
-    return Reading(TITLE, f"{each}. {verdicts(sizes)}. Plot: [docs/benchmarks/scaling.svg]"
-                          f"({SCALING_PLOT.relative_to(REPO).as_posix()})")
+    plotted = SCALING_PLOT.relative_to(REPO).as_posix()
+    return Reading(TITLE, f"{each}. {verdicts(sizes)}. Plot: [{plotted}]({plotted})")
