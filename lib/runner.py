@@ -40,6 +40,8 @@ QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_
 REPLAY_COLUMNS = {"replay_id": "bigint", "replayed_at": "timestamp", "replayed_by": "string"}
 # Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
 NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES)
+# The text each row arrived with: quarantine keeps it, a checked table does not.
+ARRIVED_TEXT = ("_raw", "_text")
 # How often a stream logs its micro-batches in ops.runs: `lakehouse status` reads rows in the last minute there.
 RUN_LOG_SECONDS = 10
 
@@ -334,7 +336,7 @@ class Pipeline:
         rules, late = self._rules_now(table)
         read = Observation(f"{table.name}:{target.batch_id}:read")
         observed = batch.observe(read, F.count(F.lit(1)).alias("rows"))
-        checked = with_results(self.output(table, observed), rules).persist()
+        checked = arrived_text_if_quarantined(with_results(self.output(table, observed), rules)).persist()
         planned: DataFrame | None = None
         try:
             with run.timed("check"):
@@ -394,6 +396,14 @@ class Account:
                 f"{table}: read {self.read:,} rows but accounted for {accounted:,} "
                 f"({self.applied:,} valid, {self.quarantined:,} quarantined, {self.unchanged:,} duplicate "
                 f"or unchanged); nothing written")
+
+
+def arrived_text_if_quarantined(checked: DataFrame) -> DataFrame:
+    """The checked batch as it is cached: the text a row arrived with (``_raw``, ``_text``) kept on the rows
+    quarantine stores it for, NULL on the rest, which the table stores without it. The rules have judged the
+    text already; a valid row's copy of it would only fill the cache."""
+    kept = {name: F.when(is_quarantined(), F.col(name)) for name in ARRIVED_TEXT}
+    return checked.withColumns(kept)
 
 
 def _rule_counts(checked: DataFrame, rules: Sequence[Rule], late: str | None,

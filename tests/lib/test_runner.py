@@ -1,4 +1,5 @@
-"""Batch runs: each table starts once the chosen tables it reads are done, several at once, and stops on a failure."""
+"""Batch runs: each table starts once the chosen tables it reads are done, several at once, and stops on a failure;
+the checked batch a silver table caches."""
 from __future__ import annotations
 
 import threading
@@ -6,10 +7,12 @@ import time
 from types import SimpleNamespace
 
 import pytest
+from pyspark.sql import SparkSession
 
 from lakehouse.lib import runlog, runner
 from lakehouse.lib.quality.validator import Validator
 from lakehouse.lib.registry import Landing, Table
+from lakehouse.lib.rules import is_typed, with_results
 
 TABLES = [
     Table("bronze.a", lambda df: df, Landing("a")),
@@ -91,3 +94,15 @@ def test_after_a_failure_nothing_starts_and_the_failure_is_raised(monkeypatch: p
     assert "gold.ab" not in started
     assert set(logged) == started, "every started run is logged, the failed one included"
     assert sorted(failing.observed) == sorted(logged), "and counted in the metrics, the failed one included"
+
+
+def test_the_cached_batch_keeps_the_arrived_text_of_quarantined_rows_alone(spark: SparkSession) -> None:
+    batch = spark.createDataFrame(
+        [("o1", 3, '{"order_id": "o1", "quantity": "3"}', ("3",)),
+         ("o2", None, '{"order_id": "o2", "quantity": "three"}', ("three",))],
+        "order_id string, quantity int, _raw string, _text struct<quantity: string>")
+    cached = runner.arrived_text_if_quarantined(with_results(batch, [is_typed("quantity", "integer")]))
+    rows = {row.order_id: row for row in cached.collect()}
+    assert (rows["o1"]._raw, rows["o1"]._text, rows["o1"].quantity) == (None, None, 3)
+    assert rows["o2"]._raw == '{"order_id": "o2", "quantity": "three"}' and rows["o2"]._text.quantity == "three"
+    assert rows["o2"]._failed_rules == ["quantity_is_integer"]
