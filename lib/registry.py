@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame
 
 from lakehouse.lib.incremental import ByKey
 from lakehouse.lib.quality import suite_version
-from lakehouse.lib.quality.checks import Check, KeyUnique, NullShare
+from lakehouse.lib.quality.checks import Check, KeyUnique, NullShare, References
 from lakehouse.lib.rules import Rule
 from lakehouse.lib.writes import Append, History, Write
 
@@ -75,6 +75,11 @@ class Table:
     def stored_key(self) -> tuple[str, ...]:
         """The key of the stored table: a type-2 history holds one row per key and version."""
         return (*self.key, "valid_from") if self.key and isinstance(self.write, History) else self.key
+
+    @property
+    def checks_read(self) -> tuple[str, ...]:
+        """Other tables its checks read (a reference check's table), by name."""
+        return tuple(dict.fromkeys(check.table for check in self.checks if isinstance(check, References)))
 
     @property
     def table_checks(self) -> tuple[Check, ...]:

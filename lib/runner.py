@@ -466,11 +466,12 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                on_done: Callable[[runlog.TableRun], None], validate: bool = True) -> None:
     """Start each table once every chosen table it reads is done, ``batch.parallel_tables`` at a time.
 
-    Each finished table's checks are validated in the background while the others run; the
-    tables reading one with a ``fail`` check wait for its validation, and do not start if a
-    ``fail`` check broke. After a failure no further table starts; the running ones finish,
-    every started run is logged, the validations end, and the first failure is raised. Broken
-    ``warn`` checks are said after their tables.
+    Each finished table's checks are validated in the background while the others run, once
+    the chosen tables they read (a reference check's) are done too; the tables reading one
+    with a ``fail`` check wait for its validation, and do not start if a ``fail`` check broke.
+    After a failure no further table starts; the running ones finish, every started run is
+    logged, the validations end, and the first failure is raised. Broken ``warn`` checks are
+    said after their tables.
     """
     chosen = {table.name for table, _ in pending}
     finished: set[str] = set()
@@ -480,15 +481,35 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
     with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="table") as pool:
         running: dict[Future, tuple[Table, runlog.TableRun]] = {}
         gates: dict[Future, Table] = {}  # validations of tables with a ``fail`` check: their readers wait for them
+        unvalidated: list[Table] = []  # run, their checks waiting for the tables the checks read
+
+        def done(names: Sequence[str]) -> bool:
+            return all(name in finished or name not in chosen for name in names)
+
+        def validate_after_run(table: Table) -> None:
+            validation = pipeline.validator.submit(table) if validate else None
+            if validation is not None and any(check.action == "fail" for check in table.table_checks):
+                gates[validation] = table
+            else:
+                finished.add(table.name)
+
         try:
-            while pending or running or gates:
-                ready = [(t, r) for t, r in pending if all(i in finished or i not in chosen for i in t.inputs)]
+            while pending or running or gates or unvalidated:
+                for table in [t for t in unvalidated if done(t.checks_read)]:
+                    unvalidated.remove(table)
+                    validate_after_run(table)
+                ready = [(t, r) for t, r in pending if done(t.inputs)]
                 for table, run in ready[:limit - len(running)] if failure is None else []:
                     pending.remove((table, run))
                     started.append(run)
                     running[pool.submit(_run_table, pipeline, table, run)] = (table, run)
                 if not running and not gates:
-                    break
+                    if not unvalidated:
+                        break
+                    for table in unvalidated:  # what their checks read will not be done (it failed): validate now
+                        validate_after_run(table)
+                    unvalidated.clear()
+                    continue
                 completed, _ = wait([*running, *gates], return_when=FIRST_COMPLETED)
                 for future in completed:
                     if future in gates:
@@ -501,11 +522,9 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                         continue
                     table, run = running.pop(future)
                     if future.exception() is None:
-                        validation = pipeline.validator.submit(table) if validate else None
-                        if validation is not None and any(check.action == "fail" for check in table.table_checks):
-                            gates[validation] = table
-                        else:
-                            finished.add(table.name)
+                        if not any(check.action == "fail" for check in table.table_checks):
+                            finished.add(table.name)  # its readers need not wait for its validation
+                        unvalidated.append(table)
                         on_done(run)
                     elif failure is None:
                         failure = future.exception()

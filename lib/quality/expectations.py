@@ -166,6 +166,15 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+def _error(info: dict) -> str | None:
+    """What stopped an expectation: its own error, or the first failed metric's, which Great Expectations
+    nests under the metric's id (great_expectations#10849)."""
+    if info.get("raised_exception"):
+        return info.get("exception_message")
+    return next((each.get("exception_message") for each in info.values()
+                 if isinstance(each, dict) and each.get("raised_exception")), None)
+
+
 def check_results(run_id: str, table: Table, version: str, rows: int, result: SuiteResult) -> list[runlog.DqResult]:
     """``ops.dq_results`` rows of a stored suite's result: per check, the table's rows, the rows breaking it (for
     a check of a figure of the whole table, such as a mean, none), whether it held and what it found."""
@@ -173,7 +182,7 @@ def check_results(run_id: str, table: Table, version: str, rows: int, result: Su
     recorded = []
     for r in result.results:
         check = checks[r.expectation_config.meta["rule"]]
-        raised = (r.exception_info or {}).get("exception_message") if not r.success else None
+        raised = None if r.success else _error(r.exception_info or {})
         found = r.result.get("unexpected_count", r.result.get("observed_value")) if check.counts_rows else 0
         observed = (f"error: {raised}"[:300] if raised
                     else f"{int(found or 0):,} of {rows:,} rows" if check.counts_rows

@@ -1,5 +1,5 @@
 """Batch runs: each table starts once the chosen tables it reads are done, several at once, and stops on a failure;
-the checked batch a silver table caches."""
+its checks are validated once the tables they read are done; the checked batch a silver table caches."""
 from __future__ import annotations
 
 import threading
@@ -10,7 +10,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from lakehouse.lib import runlog, runner
-from lakehouse.lib.quality.validator import Validator
+from lakehouse.lib.quality.checks import References
+from lakehouse.lib.quality.validator import Validated, Validator
 from lakehouse.lib.registry import Landing, Table
 from lakehouse.lib.rules import is_typed, with_results
 
@@ -94,6 +95,55 @@ def test_after_a_failure_nothing_starts_and_the_failure_is_raised(monkeypatch: p
     assert "gold.ab" not in started
     assert set(logged) == started, "every started run is logged, the failed one included"
     assert sorted(failing.observed) == sorted(logged), "and counted in the metrics, the failed one included"
+
+
+class Validations:
+    """Stands in for the validator: notes when each table's validation is asked for, beside the runs' events."""
+
+    def __init__(self, events: list[tuple[str, str]]) -> None:
+        self.events = events
+
+    def submit(self, table: Table) -> None:
+        self.events.append(("validate", table.name))
+
+    def finish(self) -> Validated:
+        return Validated([])
+
+
+@pytest.mark.parametrize("action", ["warn", "fail"])
+def test_a_reference_check_is_validated_after_the_table_it_reads(monkeypatch: pytest.MonkeyPatch, logged: list,
+                                                                  action: str) -> None:
+    items = Table("silver.items", lambda df: df, "bronze.items",
+                  checks=(References(column="order_id", table="silver.orders", action=action),))
+    tables = [Table("bronze.items", lambda df: df, Landing("items")), Table("bronze.orders", lambda df: df,
+              Landing("orders")), items, Table("silver.orders", lambda df: df, "bronze.orders")]
+    recorder = Recorder()
+    monkeypatch.setattr(runner, "_run_table", recorder)
+    one_at_a_time = pipeline(1)
+    one_at_a_time.validator = Validations(recorder.events)
+    runner.run_tables(one_at_a_time, tables, "batch")
+    events = recorder.events
+    assert events.index(("end", "silver.items")) < events.index(("start", "silver.orders")), "items ran first"
+    assert events.index(("end", "silver.orders")) < events.index(("validate", "silver.items"))
+    assert events.count(("validate", "silver.items")) == 1
+
+
+def test_a_check_reading_a_table_that_reads_it_is_validated_all_the_same(monkeypatch: pytest.MonkeyPatch,
+                                                                          logged: list) -> None:
+    """silver.orders reads silver.items, whose fail check reads silver.orders: items is validated when nothing
+    else can run, then orders runs."""
+    items = Table("silver.items", lambda df: df, "bronze.items",
+                  checks=(References(column="order_id", table="silver.orders", action="fail"),))
+    tables = [Table("bronze.items", lambda df: df, Landing("items")), items,
+              Table("silver.orders", lambda df: df, "silver.items")]
+    recorder = Recorder()
+    monkeypatch.setattr(runner, "_run_table", recorder)
+    one_at_a_time = pipeline(1)
+    one_at_a_time.validator = Validations(recorder.events)
+    runner.run_tables(one_at_a_time, tables, "batch")
+    events = recorder.events
+    assert events.index(("end", "silver.items")) < events.index(("validate", "silver.items"))
+    assert events.index(("validate", "silver.items")) < events.index(("start", "silver.orders"))
 
 
 def test_the_cached_batch_keeps_the_arrived_text_of_quarantined_rows_alone(spark: SparkSession) -> None:

@@ -84,6 +84,14 @@ def test_each_check_reads_the_stored_table_as_declared(spark: SparkSession, root
     assert {r.action for r in results.values()} == {"warn"}
 
 
+def test_a_check_that_cannot_run_says_why(spark: SparkSession, root: Settings) -> None:
+    """Great Expectations nests a failed metric's error under the metric's id: the result still says it."""
+    store_tiny(spark, root)
+    result = validate(spark, root, tiny(References(column="product_id", table="silver.gone")))["product_id_found_in_gone"]
+    assert (result.passed, result.rows_failed) == (False, 0)
+    assert result.observed.startswith("error: ") and "silver/gone" in result.observed, result.observed
+
+
 def test_a_table_whose_newest_row_is_older_than_max_age_is_not_fresh(spark: SparkSession, root: Settings) -> None:
     store_tiny(spark, root)
     older = root.model_copy(update={"quality": root.quality.model_copy(update={"max_age_hours": 0.5})})
