@@ -40,11 +40,17 @@ class Sized:
     records: int
     seconds: float
     peak_gb: float
+    jvm_mb: float = 0.0  # the peak's two parts, as the run prints them
+    python_mb: float = 0.0
     failure: str | None = None  # what stopped a run that did not finish: no time per million, no peak then
 
     @property
     def seconds_per_million(self) -> float:
         return self.seconds / self.records * 1_000_000
+
+    @property
+    def peak(self) -> str:
+        return f"{self.peak_gb:.2f} GB (JVM {self.jvm_mb:,.0f} MB + Python {self.python_mb:,.0f} MB)"
 
 
 def sizes_wanted() -> tuple[int, ...]:
@@ -80,9 +86,10 @@ def run_at(folder: Path, events: int, console: Console) -> Sized:
         console.log(f"{events:,} events, {sized.records:,} records: failed after {sized.seconds:.0f} s "
                     f"(exit {done.returncode}): {sized.failure}")
         return sized
-    sized = Sized(events, summary.totals.records, float(found.group(1)), float(found.group(2)))
+    run_seconds, peak_gb, jvm_mb, python_mb = (float(group.replace(",", "")) for group in found.groups())
+    sized = Sized(events, summary.totals.records, run_seconds, peak_gb, jvm_mb, python_mb)
     console.log(f"{events:,} events, {sized.records:,} records: {sized.seconds:.0f} s "
-                f"({sized.seconds_per_million:.1f} s per million records), peak memory {sized.peak_gb:.2f} GB")
+                f"({sized.seconds_per_million:.1f} s per million records), peak memory {sized.peak}")
     return sized
 
 
@@ -126,7 +133,7 @@ def measure(folder: Path, console: Console) -> Reading:
     plot([size for size in sizes if not size.failure], SCALING_PLOT)
     each = "; ".join(f"{size.events:,} events ({size.records:,} records): " + (
         f"failed after {size.seconds:.0f} s ({size.failure})" if size.failure else
-        f"{size.seconds:.0f} s, {size.seconds_per_million:.1f} s per million, peak {size.peak_gb:.2f} GB")
+        f"{size.seconds:.0f} s, {size.seconds_per_million:.1f} s per million, peak {size.peak}")
         for size in sizes)
     plotted = SCALING_PLOT.relative_to(REPO).as_posix()
     return Reading(TITLE, f"{each}. {verdicts(sizes)}. Plot: [{plotted}]({plotted})")
