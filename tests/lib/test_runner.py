@@ -110,6 +110,16 @@ class Validations:
         return Validated([])
 
 
+def runs_and_validations(monkeypatch: pytest.MonkeyPatch, tables: list[Table]) -> list[tuple[str, str]]:
+    """The tables run one at a time: when each started and ended, and when its validation was asked for."""
+    recorder = Recorder()
+    monkeypatch.setattr(runner, "_run_table", recorder)
+    one_at_a_time = pipeline(1)
+    one_at_a_time.validator = Validations(recorder.events)
+    runner.run_tables(one_at_a_time, tables, "batch")
+    return recorder.events
+
+
 @pytest.mark.parametrize("action", ["warn", "fail"])
 def test_a_reference_check_is_validated_after_the_table_it_reads(monkeypatch: pytest.MonkeyPatch, logged: list,
                                                                   action: str) -> None:
@@ -117,12 +127,7 @@ def test_a_reference_check_is_validated_after_the_table_it_reads(monkeypatch: py
                   checks=(References(column="order_id", table="silver.orders", action=action),))
     tables = [Table("bronze.items", lambda df: df, Landing("items")), Table("bronze.orders", lambda df: df,
               Landing("orders")), items, Table("silver.orders", lambda df: df, "bronze.orders")]
-    recorder = Recorder()
-    monkeypatch.setattr(runner, "_run_table", recorder)
-    one_at_a_time = pipeline(1)
-    one_at_a_time.validator = Validations(recorder.events)
-    runner.run_tables(one_at_a_time, tables, "batch")
-    events = recorder.events
+    events = runs_and_validations(monkeypatch, tables)
     assert events.index(("end", "silver.items")) < events.index(("start", "silver.orders")), "items ran first"
     assert events.index(("end", "silver.orders")) < events.index(("validate", "silver.items"))
     assert events.count(("validate", "silver.items")) == 1
@@ -136,12 +141,7 @@ def test_a_check_reading_a_table_that_reads_it_is_validated_all_the_same(monkeyp
                   checks=(References(column="order_id", table="silver.orders", action="fail"),))
     tables = [Table("bronze.items", lambda df: df, Landing("items")), items,
               Table("silver.orders", lambda df: df, "silver.items")]
-    recorder = Recorder()
-    monkeypatch.setattr(runner, "_run_table", recorder)
-    one_at_a_time = pipeline(1)
-    one_at_a_time.validator = Validations(recorder.events)
-    runner.run_tables(one_at_a_time, tables, "batch")
-    events = recorder.events
+    events = runs_and_validations(monkeypatch, tables)
     assert events.index(("end", "silver.items")) < events.index(("validate", "silver.items"))
     assert events.index(("validate", "silver.items")) < events.index(("start", "silver.orders"))
 
