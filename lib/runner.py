@@ -483,12 +483,15 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
         gates: dict[Future, Table] = {}  # validations of tables with a ``fail`` check: their readers wait for them
         unvalidated: list[Table] = []  # run, their checks waiting for the tables the checks read
 
+        def has_fail_check(table: Table) -> bool:
+            return any(check.action == "fail" for check in table.table_checks)
+
         def done(names: Sequence[str]) -> bool:
             return all(name in finished or name not in chosen for name in names)
 
         def validate_after_run(table: Table) -> None:
             validation = pipeline.validator.submit(table) if validate else None
-            if validation is not None and any(check.action == "fail" for check in table.table_checks):
+            if validation is not None and has_fail_check(table):
                 gates[validation] = table
             else:
                 finished.add(table.name)
@@ -506,7 +509,7 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                 if not running and not gates:
                     if not unvalidated:
                         break
-                    for table in unvalidated:  # what their checks read will not be done (it failed): validate now
+                    for table in unvalidated:  # what their checks read cannot be done (it failed, or reads them)
                         validate_after_run(table)
                     unvalidated.clear()
                     continue
@@ -522,7 +525,7 @@ def _run_batch(pipeline: Pipeline, pending: list[tuple[Table, runlog.TableRun]],
                         continue
                     table, run = running.pop(future)
                     if future.exception() is None:
-                        if not any(check.action == "fail" for check in table.table_checks):
+                        if not has_fail_check(table):
                             finished.add(table.name)  # its readers need not wait for its validation
                         unvalidated.append(table)
                         on_done(run)
