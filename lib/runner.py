@@ -38,10 +38,10 @@ from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append, ta
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
 # NULL on every quarantined row until a replay claims (``replay_id``) and promotes it (lib/quality/quarantine.py).
 REPLAY_COLUMNS = {"replay_id": "bigint", "replayed_at": "timestamp", "replayed_by": "string"}
-# Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
-NOT_STORED = ("_text", "_raw", "_parse_error", FAILED_RULES)
 # The text each row arrived with: quarantine keeps it, a checked table does not.
 ARRIVED_TEXT = ("_raw", "_text")
+# Checked tables keep drifted fields, the warnings a row drew and where it came from; the rest stays behind.
+NOT_STORED = (*ARRIVED_TEXT, "_parse_error", FAILED_RULES)
 # How often a stream logs its micro-batches in ops.runs: `lakehouse status` reads rows in the last minute there.
 RUN_LOG_SECONDS = 10
 
