@@ -37,8 +37,8 @@ SOURCE = "bronze.clickstream"
 TABLE = "silver.clickstream"
 PRODUCTS = ("bronze.products", "silver.products")  # what the reference check product_id_found_in_products reads
 PASSES = ("Passes over the data: without rules, the bronze input is read once and written; with rules, it is "
-          "read once into a cached checked batch that the rule counts, the split and both writes reuse; the "
-          "table-level checks then read the stored silver table once into a cache, and each of GX's "
+          "read once into one cached batch, checked and planned, that the counts, the split and both writes reuse; "
+          "the table-level checks then read the stored silver table once into a cache, and each of GX's "
           "expectations passes over that cache (its aggregate ones together), the reference check also over "
           "silver.products.")
 

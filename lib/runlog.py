@@ -24,8 +24,9 @@ from lakehouse.lib.rules import Rule
 RUNS = "ops.runs"
 DQ_RESULTS = "ops.dq_results"
 SUITE_VERSIONS = "ops.suite_versions"
-# Where a table's time goes: creating or checking its tables in the catalog, reading and checking
-# its input (rules counted), planning its write (and counting outcomes), writing both sides.
+# Where a table's time goes: creating or checking its tables in the catalog, reading and checking its
+# input (rules and the write's outcomes counted together), building the write's plan (a rebuild's input
+# versions and touched keys, an extract's query of the source database), writing both sides.
 # What a run's time holds besides these is "other": starting the query, offsets, the checkpoint.
 PHASES = ("catalog", "check", "plan", "write")
 # The result row of each checked table's run beside its rules': rows read, and how many were quarantined.

@@ -2,10 +2,10 @@
 
 Batch and stream are the same query: ``availableNow`` processes what has landed
 and stops, ``processingTime`` keeps going. Each micro-batch is transformed,
-checked in one projection, split into valid and quarantined rows from one cached
-copy, planned by its write, accounted for (every row read is valid, quarantined
-or unchanged, each counted on its own) and only then written, idempotently; the
-run log records what happened.
+checked in one projection and planned by its write into one cached copy, which is
+accounted for (every row read is applied, quarantined or unchanged, each counted
+on its own) and only then split and written, idempotently; the run log records
+what happened.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from lakehouse.lib.registry import Landing, Table, checked_tables, get, select, 
 from lakehouse.lib.rules import FAILED_RULES, WARNED_RULES, Rule, RuleViolation, is_quarantined, with_results
 from lakehouse.lib.sources import kafka_reader, landing
 from lakehouse.lib.watermarks import Watermarks, is_late, late_rule
-from lakehouse.lib.writes import APPLIED, OUTCOME, UNCHANGED, Target, append, table_version
+from lakehouse.lib.writes import APPLIED, EXCLUDED, OUTCOME, UNCHANGED, Target, append, table_version
 
 QUARANTINE_COLUMNS = ("_raw", "_rescued", "_parse_error", "_origin", "_ingested_at")
 # NULL on every quarantined row until a replay claims (``replay_id``) and promotes it (lib/quality/quarantine.py).
@@ -89,8 +89,11 @@ class Pipeline:
 
     def valid_rows(self, table: Table, checked: DataFrame) -> DataFrame:
         """Rows as stored: lineage and rule results dropped, personal data pseudonymised or encrypted."""
-        stored = checked.drop(*NOT_STORED) if table.rules else checked
-        hashed = pseudonymise(stored, table.pseudonyms, self.pseudonym_key(table))
+        return self.protected(table, checked.drop(*NOT_STORED) if table.rules else checked)
+
+    def protected(self, table: Table, rows: DataFrame) -> DataFrame:
+        """``rows`` with the table's personal data pseudonymised or encrypted, the other columns as they are."""
+        hashed = pseudonymise(rows, table.pseudonyms, self.pseudonym_key(table))
         return encrypt(hashed, table.encrypted, self.pii_key) if table.encrypted else hashed
 
     def quarantine_rows(self, table: Table, checked: DataFrame) -> DataFrame:
@@ -329,40 +332,40 @@ class Pipeline:
     def _checked_batch(self, table: Table, batch: DataFrame, target: Target, run: runlog.TableRun) -> None:
         """Check, plan and account for every row before anything is written; then write both sides.
 
-        Each figure is counted where it arises: rows read on the input, quarantined rows by
-        the rules, applied and unchanged rows on the write's plan. If they do not add up, a
-        row would have been lost (or made up) on the way, and the batch stops unwritten.
+        The rules' results and the write's plan are computed in one pass into one cached
+        frame: the quarantined rows ride through the plan marked ``EXCLUDED``, with no
+        outcome. Each figure is counted where it arises: rows read on the input,
+        quarantined rows by the rules, applied and unchanged rows by the plan. If they do
+        not add up, a row would have been lost (or made up) on the way, and the batch
+        stops unwritten.
         """
         rules, late = self._rules_now(table)
         read = Observation(f"{table.name}:{target.batch_id}:read")
         observed = batch.observe(read, F.count(F.lit(1)).alias("rows"))
-        checked = arrived_text_if_quarantined(with_results(self.output(table, observed), rules)).persist()
-        planned: DataFrame | None = None
+        checked = arrived_text_if_quarantined(with_results(self.output(table, observed), rules))
+        marked = self.protected(table, checked.withColumn(EXCLUDED, is_quarantined()))
+        with run.timed("plan"):
+            planned = table.write.plan(marked, target).persist()
         try:
             with run.timed("check"):
-                counts, newest = _rule_counts(checked, rules, late, table.event_time)
+                counts, newest = _batch_counts(planned, rules, late, table.event_time)
             broken = [rule.name for rule in rules if rule.action == "fail" and counts[rule.name]]
             if broken:
                 raise RuleViolation(f"{table.name}: rule {', '.join(broken)} failed; nothing written")
-            with run.timed("plan"):
-                valid = self.valid_rows(table, checked.where(~is_quarantined()))
-                planned = table.write.plan(valid, target).persist()
-                account = Account(read.get["rows"], counts["_quarantined"], *_outcome_counts(planned))
+            account = Account(read.get["rows"], counts["_quarantined"], counts["_applied"], counts["_unchanged"])
             account.check(table.name)
             self._check_share(table, account, run)
             with run.timed("write"):
                 if account.quarantined:
-                    append(self.quarantine_rows(table, checked),
+                    append(self.quarantine_rows(table, planned),
                            self.settings.table_path(f"quarantine.{table.short_name}"),
                            f"{table.name}:quarantine", target.batch_id)
-                table.write.commit(planned, target)
+                table.write.commit(planned.drop(*NOT_STORED, EXCLUDED), target)
             failures = {rule.name: counts[rule.name] for rule in rules}
             run.add(account.read, account.applied, account.quarantined, account.unchanged, failures, counts["_late"])
             self.watermarks.advance(table, newest)
         finally:
-            checked.unpersist()
-            if planned is not None:
-                planned.unpersist()
+            planned.unpersist()
 
 
 def source_of(table: Table) -> str | None:
@@ -406,27 +409,22 @@ def arrived_text_if_quarantined(checked: DataFrame) -> DataFrame:
     return checked.withColumns(kept)
 
 
-def _rule_counts(checked: DataFrame, rules: Sequence[Rule], late: str | None,
-                 event_time: str | None) -> tuple[dict[str, int], Any]:
-    """Quarantined rows, failures per rule and late events, and the newest event time kept, in one aggregation
-    over the cached batch."""
+def _batch_counts(planned: DataFrame, rules: Sequence[Rule], late: str | None,
+                  event_time: str | None) -> tuple[dict[str, int], Any]:
+    """Quarantined rows, failures per rule, late events, applied and unchanged rows (a row with neither outcome
+    counts in neither), and the newest event time kept, in one aggregation over the cached batch."""
     failed = F.array_union(F.col(FAILED_RULES), F.col(WARNED_RULES))
     aggregates = [
         F.count_if(is_quarantined()).alias("_quarantined"),
         F.count_if(F.expr(late) if late else F.lit(False)).alias("_late"),
+        F.count_if(F.col(OUTCOME) == APPLIED).alias("_applied"),
+        F.count_if(F.col(OUTCOME) == UNCHANGED).alias("_unchanged"),
         *[F.count_if(F.array_contains(failed, rule.name)).alias(rule.name) for rule in rules],
         F.max(F.when(~is_quarantined(), F.col(event_time)) if event_time else F.lit(None)).alias("_newest"),
     ]
-    row = checked.agg(*aggregates).first().asDict()
+    row = planned.agg(*aggregates).first().asDict()
     newest = row.pop("_newest")
     return {k: int(v or 0) for k, v in row.items()}, newest
-
-
-def _outcome_counts(planned: DataFrame) -> tuple[int, int]:
-    """Rows the write will apply and rows it will leave unchanged; a row with neither outcome counts in neither."""
-    row = planned.agg(F.count_if(F.col(OUTCOME) == APPLIED).alias("applied"),
-                      F.count_if(F.col(OUTCOME) == UNCHANGED).alias("unchanged")).first()
-    return int(row.applied), int(row.unchanged)
 
 
 def run_tables(pipeline: Pipeline, tables: list[Table], mode: Mode,

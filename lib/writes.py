@@ -4,7 +4,9 @@
 (it will change the table) or ``unchanged`` (a duplicate, or a change that an
 equal or later one supersedes). Nothing is written yet, so the runner can check
 that every row read is accounted for before anything lands. ``commit`` writes the
-applied rows and returns how many rows the table reports changed.
+applied rows and returns how many rows the table reports changed. Rows marked
+``_excluded`` ride along with no outcome: a checked batch plans its quarantined rows
+with the valid ones, so that one cached frame serves the counts and both writes.
 
 Appends carry Delta's ``txnAppId``/``txnVersion`` so a batch retried after a crash
 is skipped; merges set the same pair as session settings, and are built so that
@@ -27,6 +29,8 @@ from pyspark.sql.types import BooleanType, StructType
 TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 OUTCOME = "_outcome"
+# A row the write carries but never applies, ranked after every other row of its key; never NULL when present.
+EXCLUDED = "_excluded"
 _appending: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 APPLIED = "applied"
 UNCHANGED = "unchanged"
@@ -133,15 +137,14 @@ def _on(key: Sequence[str], extra: Sequence[str] = ()) -> str:
     return " AND ".join(f"t.`{k}` <=> s.`{k}`" for k in (*key, *extra))
 
 
-def _rank(key: Sequence[str], order: Sequence[str], newest: bool) -> Column:
-    """1 for the newest (or oldest) row by ``order`` within each key, 2, 3... for the rest."""
+def _excluded(batch: DataFrame) -> Column:
+    return F.col(EXCLUDED) if EXCLUDED in batch.columns else F.lit(False)
+
+
+def _rank(batch: DataFrame, key: Sequence[str], order: Sequence[str], newest: bool) -> Column:
+    """1 for the newest (or oldest) row by ``order`` within each key, 2, 3... for the rest; excluded rows last."""
     ordering = [F.col(c).desc_nulls_last() if newest else F.col(c).asc_nulls_last() for c in order]
-    return F.row_number().over(Window.partitionBy(*key).orderBy(*ordering))
-
-
-def latest_per_key(batch: DataFrame, key: Sequence[str], order: Sequence[str], newest: bool = True) -> DataFrame:
-    """One row per key: the newest (or oldest) by ``order``."""
-    return batch.withColumn("_rank", _rank(key, order, newest)).where("_rank = 1").drop("_rank")
+    return F.row_number().over(Window.partitionBy(*key).orderBy(_excluded(batch), *ordering))
 
 
 def _with_target(batch: DataFrame, target: DataFrame, on: Sequence[str], columns: dict[str, str]) -> DataFrame:
@@ -154,8 +157,10 @@ def _with_target(batch: DataFrame, target: DataFrame, on: Sequence[str], columns
     return joined.withColumn("_in_target", F.coalesce("_in_target", F.lit(False)))
 
 
-def _outcome(applied: Column) -> Column:
-    return F.when(F.coalesce(applied, F.lit(False)), F.lit(APPLIED)).otherwise(F.lit(UNCHANGED))
+def _outcome(batch: DataFrame, applied: Column) -> Column:
+    """``applied`` or ``unchanged``; NULL on an excluded row."""
+    return (F.when(_excluded(batch), F.lit(None).cast("string"))
+            .when(F.coalesce(applied, F.lit(False)), F.lit(APPLIED)).otherwise(F.lit(UNCHANGED)))
 
 
 def applied_rows(planned: DataFrame, helpers: Sequence[str] = ()) -> DataFrame:
@@ -173,7 +178,7 @@ class Write:
     unchanged_rows: ClassVar[str] = ""
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
-        return batch.withColumn(OUTCOME, F.lit(APPLIED))
+        return batch.withColumn(OUTCOME, _outcome(batch, F.lit(True)))
 
     def commit(self, planned: DataFrame, target: Target) -> int:
         """Write the plan; the rows the table reports changed (0 when an earlier try committed this batch)."""
@@ -224,11 +229,11 @@ class InsertNew(Write):
     first_by: tuple[str, ...] = ("_ingested_at", "_origin")
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
-        ranked = batch.withColumn("_rank", _rank(target.key, self.first_by, newest=False))
+        ranked = batch.withColumn("_rank", _rank(batch, target.key, self.first_by, newest=False))
         known = DeltaTable.forPath(batch.sparkSession, target.path).toDF()
         planned = _with_target(ranked, known, target.key, {})
         is_new = (F.col("_rank") == 1) & ~F.col("_in_target")
-        return planned.withColumn(OUTCOME, _outcome(is_new)).drop("_rank", "_in_target")
+        return planned.withColumn(OUTCOME, _outcome(batch, is_new)).drop("_rank", "_in_target")
 
     def commit(self, planned: DataFrame, target: Target) -> int:
         """A plain append: the plan already holds only keys the table does not have."""
@@ -252,7 +257,7 @@ class ApplyChanges(Write):
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
         spark, seq = batch.sparkSession, self.sequence_by
         is_delete = F.coalesce(F.expr(self.deleted_when), F.lit(False)) if self.deleted_when else F.lit(False)
-        rows = batch.withColumns({"_rank": _rank(target.key, [seq], newest=True), "_is_delete": is_delete})
+        rows = batch.withColumns({"_rank": _rank(batch, target.key, [seq], newest=True), "_is_delete": is_delete})
         tombstone_path = self._tombstone_path(target)
         if tombstone_path:
             gone = spark.read.format("delta").load(tombstone_path)
@@ -262,11 +267,11 @@ class ApplyChanges(Write):
             after_delete = F.lit(True)
         current = DeltaTable.forPath(spark, target.path).toDF()
         rows = _with_target(rows, current, target.key, {seq: "_target_seq"})
-        is_latest = (F.col("_rank") == 1) & after_delete
+        is_latest = (F.col("_rank") == 1) & after_delete & ~_excluded(batch)
         newer = F.col(seq) > F.col("_target_seq")
         changes = F.when(F.col("_is_delete"), F.col("_in_target") & newer).otherwise(~F.col("_in_target") | newer)
         return (rows.withColumns({"_is_latest": F.coalesce(is_latest, F.lit(False)),
-                                  OUTCOME: _outcome(is_latest & changes)})
+                                  OUTCOME: _outcome(batch, is_latest & changes)})
                 .drop("_rank", "_deleted_seq", "_target_seq", "_in_target"))
 
     def commit(self, planned: DataFrame, target: Target) -> int:
@@ -319,12 +324,12 @@ class History(Write):
 
     def plan(self, batch: DataFrame, target: Target) -> DataFrame:
         key, seq = list(target.key), self.sequence_by
-        ranked = batch.withColumn("_rank", _rank([*key, seq], [seq], newest=False))
+        ranked = batch.withColumn("_rank", _rank(batch, [*key, seq], [seq], newest=False))
         versions = DeltaTable.forPath(batch.sparkSession, target.path).toDF()
         held = versions.select(*key, F.col("valid_from").alias(seq))
         planned = _with_target(ranked, held, [*key, seq], {})
         is_new = (F.col("_rank") == 1) & ~F.col("_in_target")
-        return planned.withColumn(OUTCOME, _outcome(is_new)).drop("_rank", "_in_target")
+        return planned.withColumn(OUTCOME, _outcome(batch, is_new)).drop("_rank", "_in_target")
 
     def commit(self, planned: DataFrame, target: Target) -> int:
         spark = planned.sparkSession

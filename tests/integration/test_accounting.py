@@ -66,17 +66,17 @@ def versions(spark: SparkSession, settings: Settings, table: Table) -> tuple[int
 
 
 def dropping_one_valid_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The loss under test: one valid row vanishes between the rules and the write."""
-    keep_rows = Pipeline.valid_rows
+    """The loss under test: one valid row vanishes between the rules and the write's plan."""
+    keep_rows = Pipeline.protected
 
-    def valid_rows(self: Pipeline, table: Table, checked: DataFrame) -> DataFrame:
-        valid = keep_rows(self, table, checked)
+    def protected(self: Pipeline, table: Table, checked: DataFrame) -> DataFrame:
+        kept = keep_rows(self, table, checked)
         if not table.name.startswith("silver.search_probe"):
-            return valid
+            return kept
         lost = checked.where(F.size("_failed_rules") == 0).agg(F.min("search_id")).first()[0]
-        return valid.where(F.col("search_id") != F.lit(lost)) if lost else valid
+        return kept.where(~F.col("search_id").eqNullSafe(F.lit(lost))) if lost else kept
 
-    monkeypatch.setattr(Pipeline, "valid_rows", valid_rows)
+    monkeypatch.setattr(Pipeline, "protected", protected)
 
 
 def test_a_dropped_valid_row_fails_the_batch_and_nothing_is_written(spark: SparkSession, settings: Settings,

@@ -1,14 +1,15 @@
 """Writes: each plans every row's outcome, change events in any order give the current state, replays change nothing."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from pyspark.sql import SparkSession
 
-from lakehouse.lib.writes import (APPLIED, OUTCOME, UNCHANGED, Append, ApplyChanges, History, InsertNew, Target, Write,
-                                  table_version)
+from lakehouse.lib.writes import (APPLIED, EXCLUDED, OUTCOME, UNCHANGED, Append, ApplyChanges, History, InsertNew,
+                                  Target, Write, table_version)
 
 ORDERS = "order_id string, status string, lsn bigint, op string"
 
@@ -89,8 +90,6 @@ def history(spark: SparkSession, path: str) -> list[tuple]:
 
 
 def test_history_slots_a_late_version_into_place(spark: SparkSession, tmp_path: Path) -> None:
-    from datetime import datetime
-
     write = History(sequence_by="updated_at")
     schema = spark.createDataFrame([], CUSTOMERS).schema
     path = str(tmp_path / "customers")
@@ -172,8 +171,6 @@ def test_apply_changes_plans_what_changes_the_current_state(spark: SparkSession,
 
 
 def test_history_plans_versions_it_holds_as_unchanged(spark: SparkSession, tmp_path: Path) -> None:
-    from datetime import datetime
-
     write = History(sequence_by="updated_at")
     path = str(tmp_path / "customers")
     history_schema = write.schema(spark.createDataFrame([], CUSTOMERS).schema)
@@ -184,3 +181,40 @@ def test_history_plans_versions_it_holds_as_unchanged(spark: SparkSession, tmp_p
     planned = write.plan(batch, Target(path, ("customer_id",), "test", 1)).collect()
     assert sorted((r.city, r[OUTCOME]) for r in planned) == [
         ("Austin", UNCHANGED), ("Boston", APPLIED), ("Boston", UNCHANGED)]
+
+
+def test_excluded_rows_get_no_outcome_and_take_no_valid_rows_place(spark: SparkSession, tmp_path: Path) -> None:
+    """A checked batch plans its quarantined rows with the valid ones, marked EXCLUDED: an excluded row ranks after
+    the valid rows of its key, whatever it carries, has no outcome, and no write applies it."""
+    events = f"event_id string, _ingested_at timestamp, _origin string, {EXCLUDED} boolean"
+    path = table_at(spark, tmp_path / "events", events.rsplit(",", 1)[0])
+    planned = InsertNew().plan(spark.createDataFrame(
+        [("E1", None, "a", True), ("E1", None, "b", False), ("E2", None, "a", True)], events),
+        Target(path, ("event_id",), "test", 0))
+    assert sorted((r.event_id, r._origin, r[OUTCOME]) for r in planned.collect()) == [
+        ("E1", "a", None), ("E1", "b", APPLIED), ("E2", "a", None)]
+
+    write, path = orders_with_tombstones(spark, tmp_path)
+    target = Target(path, ("order_id",), "test", 0)
+    planned = write.plan(spark.createDataFrame(
+        [("O1", "placed", 9, "d", True), ("O1", "paid", 2, "u", False), ("O2", "placed", 1, "d", True)],
+        f"{ORDERS}, {EXCLUDED} boolean"), target)
+    assert sorted((r.order_id, r.lsn, r[OUTCOME]) for r in planned.collect()) == [
+        ("O1", 2, APPLIED), ("O1", 9, None), ("O2", 1, None)]
+    write.commit(planned.drop(EXCLUDED), target)
+    assert current(spark, path) == {"O1": ("paid", 2)}
+    assert spark.read.format("delta").load(str(tmp_path / "orders_deleted")).count() == 0
+
+    history = History(sequence_by="updated_at")
+    path = str(tmp_path / "customers")
+    spark.createDataFrame([], history.schema(spark.createDataFrame([], CUSTOMERS).schema)).write.format(
+        "delta").save(path)
+    placed = datetime(2026, 11, 1)
+    planned = history.plan(spark.createDataFrame([("C1", "Austin", placed, True), ("C1", "Boston", placed, False)],
+                                                 f"{CUSTOMERS}, {EXCLUDED} boolean"),
+                           Target(path, ("customer_id",), "test", 0))
+    assert sorted((r.city, r[OUTCOME]) for r in planned.collect()) == [("Austin", None), ("Boston", APPLIED)]
+
+    planned = Append().plan(spark.createDataFrame([("x", True), ("y", False)], f"value string, {EXCLUDED} boolean"),
+                            Target(str(tmp_path / "lines"), (), "test", 0))
+    assert sorted((r.value, r[OUTCOME]) for r in planned.collect()) == [("x", None), ("y", APPLIED)]
