@@ -23,20 +23,32 @@ class Footprint:
                 f"(JVM {self.jvm_peak_mb:,.0f} MB + Python {self.python_peak_mb:,.0f} MB)")
 
 
-def jvm_peak_mb(spark: SparkSession) -> float:
-    """The JVM's high-water resident memory (VmHWM), read from /proc; 0 where that is not available."""
-    gateway = getattr(spark.sparkContext, "_gateway", None)
-    process = getattr(gateway, "proc", None)
+def peak_mb(pid: int | str) -> float | None:
+    """A process's high-water resident memory (VmHWM), read from /proc; None where that is not available."""
     try:
-        with open(f"/proc/{process.pid}/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
-    except (AttributeError, OSError):
+    except OSError:
         pass
-    return 0.0
+    return None
+
+
+def jvm_peak_mb(spark: SparkSession) -> float:
+    """The JVM's peak resident memory; 0 where that is not available."""
+    gateway = getattr(spark.sparkContext, "_gateway", None)
+    process = getattr(gateway, "proc", None)
+    return (peak_mb(process.pid) if process is not None else None) or 0.0
+
+
+def python_peak_mb() -> float:
+    """This process's own peak resident memory. Not ``ru_maxrss`` where /proc has it: Linux carries that over
+    ``exec`` from the process that started this one, so a command started by a large process (the bench, a
+    notebook) reported its parent's memory as its own."""
+    own = peak_mb("self")
+    return own if own is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(spark: SparkSession, started: float) -> Footprint:
-    python_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return Footprint(time.monotonic() - started, python_peak, jvm_peak_mb(spark))
+    return Footprint(time.monotonic() - started, python_peak_mb(), jvm_peak_mb(spark))
