@@ -168,9 +168,12 @@ package: setup ## Build dist/: the wheel, the same as a --py-files zip, the job 
 	$(BIN)/python -m lakehouse.lib.spark_packages > $(DIST)/spark-submit-packages.txt
 	@cd $(DIST) && find . -type f | sort
 
-.PHONY: bench bench-stream bench-files bench-scaling
+.PHONY: bench bench-ratios bench-stream bench-files bench-scaling
 bench: setup ## Benchmarks on a fixed data set into BENCHMARKS.md (BENCH_PAIRS=5; BENCH_DEMO=1 adds make demo)
 	$(BIN)/python -m bench
+
+bench-ratios: setup ## Only figures 1-7 (bronze, silver, gold refresh, churn, session start) into BENCHMARKS.md's top
+	$(BIN)/python -m bench ratios
 
 bench-stream: setup ## Only the streaming benchmarks (latency, rate held, Kafka vs files) into their BENCHMARKS.md section
 	$(BIN)/python -m bench stream

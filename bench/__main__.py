@@ -4,9 +4,10 @@ BENCH_PAIRS (default 5) sets the number of counted pairs; BENCH_DEMO=1 also time
 BENCH_STREAM_SECONDS (default 300) how long each streaming rate is held; BENCH_MICRO_BATCHES
 (default 200) how many micro-batches the gold table takes before it is maintained;
 BENCH_SCALING_EVENTS (default 200000,1000000,5000000) the sizes the batch pipeline runs at. ``python
--m bench stream`` (``make bench-stream``) measures the streaming figures alone, ``python -m bench
-files`` (``make bench-files``) the small-files figures alone and ``python -m bench scaling`` (``make
-bench-scaling``) the pipeline by size alone, each rewriting only its section of BENCHMARKS.md.
+-m bench ratios`` (``make bench-ratios``) measures figures 1 to 7 alone, keeping the report's other
+sections; ``python -m bench stream`` (``make bench-stream``) the streaming figures alone, ``python -m
+bench files`` (``make bench-files``) the small-files figures alone and ``python -m bench scaling``
+(``make bench-scaling``) the pipeline by size alone, each rewriting only its section of BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from rich.console import Console
 from bench import (bronze_ingest, churn_training, demo_run, gold_refresh, kafka_available_now, machine,
                    scaling, session_start, silver_rules, small_files, stream_latency, workspace)
 from bench.pairs import Comparison
-from bench.report import (BenchRun, Reading, scaling_section, small_files_section, streaming_section, with_section,
-                          write)
+from bench.report import (BenchRun, Reading, scaling_section, sections, small_files_section, streaming_section,
+                          with_section, write)
 from lakehouse.lib import session
 from lakehouse.lib.config import Settings
 from lakehouse.lib.sources import kafka_broker
@@ -53,7 +54,8 @@ def command(target: str = "bench") -> str:
                 for name in ("BENCH_PAIRS", "BENCH_DEMO", "BENCH_STREAM_SECONDS", "BENCH_MICRO_BATCHES",
                              "BENCH_SCALING_EVENTS")
                 if name in os.environ]
-    alone = {"bench-stream": " stream", "bench-files": " files", "bench-scaling": " scaling"}.get(target, "")
+    alone = {"bench-stream": " stream", "bench-files": " files", "bench-scaling": " scaling",
+             "bench-ratios": " ratios"}.get(target, "")
     return " ".join([*switches, f"make {target}" if "MAKELEVEL" in os.environ else f"python -m bench{alone}"])
 
 
@@ -78,10 +80,10 @@ def landing_zone(settings: Settings, size: workspace.DataSize, console: Console)
 Streamed = tuple[tuple[Comparison, list[Reading]], tuple[Comparison, list[Reading]]]
 
 
-def comparisons(settings: Settings, pairs: int, console: Console
-                ) -> tuple[list[Comparison], list[Reading], Streamed]:
-    """The figures in pairs, the streaming and small-files figures, then those that need this process's
-    session stopped (a fresh ``lakehouse train``)."""
+def comparisons(settings: Settings, pairs: int, console: Console, with_streams: bool = True
+                ) -> tuple[list[Comparison], list[Reading], Streamed | None]:
+    """The figures in pairs, the streaming and small-files figures (unless ``with_streams`` is false), then
+    those that need this process's session stopped (a fresh ``lakehouse train``)."""
     ingest, gold, churn = (landing_zone(settings, size, console) for size in (INGEST_DATA, GOLD_DATA, CHURN_DATA))
     spark = session.start(settings)
     try:
@@ -89,7 +91,7 @@ def comparisons(settings: Settings, pairs: int, console: Console
                     silver_rules.measure(spark, ingest, pairs, console),
                     silver_rules.measure_with_checks(spark, ingest, pairs, console),
                     gold_refresh.measure(spark, gold, pairs, console)]
-        streamed = streaming(spark, gold, pairs, console), files(spark, pairs, console)
+        streamed = (streaming(spark, gold, pairs, console), files(spark, pairs, console)) if with_streams else None
         training, trained_lake = churn_training.measure(spark, churn, pairs, console)  # last: it loads TensorFlow
     finally:
         spark.stop()
@@ -152,6 +154,21 @@ def scaling_alone(console: Console) -> None:
     console.log(f"wrote the scaling section of {REPORT.name} in {run.seconds / 60:.1f} minutes")
 
 
+def ratios_alone(pairs: int, console: Console) -> None:
+    """``python -m bench ratios``: figures 1 to 7 (the pairs and the fresh processes), the report's other
+    sections kept as they are."""
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    machine_facts = machine.facts()
+    settings = workspace.create()
+    other = readings(workspace.BENCH_ROOT / "conf", console)
+    measured, after, _ = comparisons(settings, pairs, console, with_streams=False)
+    run = BenchRun(command("bench-ratios"), started, time.perf_counter() - clock, pairs, data_sets(),
+                   machine.load_average())
+    write(REPORT, run, machine_facts, measured, other + after, sections(REPORT.read_text()))
+    shutil.rmtree(workspace.BENCH_ROOT, ignore_errors=True)
+    console.log(f"wrote the ratios of {REPORT.name} in {run.seconds / 60:.1f} minutes")
+
+
 def streaming_alone(pairs: int, console: Console) -> None:
     """``python -m bench stream``: the streaming figures on the gold data set, into their section of the report."""
     started, clock = datetime.now(timezone.utc), time.perf_counter()
@@ -187,6 +204,9 @@ def main() -> None:
         return
     if sys.argv[1:] == ["scaling"]:
         scaling_alone(console)
+        return
+    if sys.argv[1:] == ["ratios"]:
+        ratios_alone(pairs, console)
         return
     machine_facts = machine.facts()
     settings = workspace.create()

@@ -63,7 +63,8 @@ def render(run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comp
              f"{run.written}; do not edit by hand. What each figure measures and how to read it: "
              "[docs/benchmarks.md](docs/benchmarks.md).", "",
              "**How to reproduce:** `make bench` on a quiet machine (`BENCH_PAIRS=5` pairs by default; "
-             "`BENCH_DEMO=1 make bench` also times the whole `make demo`, 3 to 6 more minutes).", "",
+             "`BENCH_DEMO=1 make bench` also times the whole `make demo`, 3 to 6 more minutes); `make bench-ratios` "
+             "measures the figures of the next two sections alone and keeps the others.", "",
              "## Ratios (candidate / baseline)", "",
              f"Median and spread of the per-pair ratios over {run.pairs} interleaved pairs (ABBA, after one "
              f"uncounted warm-up pair); absolute medians in seconds. Data: {run.data}.", "", HEADER]
@@ -115,17 +116,27 @@ def scaling_section(run: BenchRun, reading: Reading) -> str:
                       "| figure | value |", "|---|---|", f"| {reading.title} | {reading.value} |"]) + "\n"
 
 
+def _span(report: str, heading: str) -> tuple[int, int] | None:
+    """Where the section under ``heading`` starts and ends in ``report`` (its blank line after included)."""
+    start = report.find(heading + "\n")
+    if start < 0:
+        return None
+    following = report.find("\n## ", start + len(heading))
+    return start, following + 1 if following >= 0 else len(report)
+
+
 def with_section(report: str, section: str) -> str:
     """``report`` with the section of ``section``'s heading replaced by it (put before the machine's, if it had
     none)."""
-    heading = section.split("\n", 1)[0]
-    start = report.find(heading)
-    if start < 0:
-        start = end = report.find(MACHINE)
-    else:
-        following = report.find("\n## ", start + len(heading))
-        end = following + 1 if following >= 0 else len(report)
+    span = _span(report, section.split("\n", 1)[0])
+    start, end = span or (report.find(MACHINE),) * 2
     return report[:start] + section + "\n" + report[end:]
+
+
+def sections(report: str, headings: tuple[str, ...] = (STREAMING, SMALL_FILES, SCALING)) -> list[str]:
+    """The sections of ``report`` under ``headings`` as they are, so a run measuring other figures keeps them."""
+    spans = [span for span in (_span(report, heading) for heading in headings) if span]
+    return [report[start:end].rstrip("\n") + "\n" for start, end in spans]
 
 
 def write(path: Path, run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
