@@ -140,8 +140,8 @@ def sections(report: str, headings: tuple[str, ...] = (STREAMING, SMALL_FILES, S
 
 
 def write(path: Path, run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comparison],
-          readings: list[Reading], sections: list[str]) -> None:
+          readings: list[Reading], other_sections: list[str]) -> None:
     report = render(run, machine, comparisons, readings)
-    for section in sections:
+    for section in other_sections:
         report = with_section(report, section)
     path.write_text(report)
