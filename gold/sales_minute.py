@@ -32,9 +32,9 @@ def sales_minute(order_items: DataFrame, orders: DataFrame, fx_rates: DataFrame)
     """One row per minute (UTC) with live orders: orders, units and revenue in USD."""
     placed = orders.select("order_id", F.date_trunc("minute", "order_ts").alias("minute"))
     lines = revenue_lines(order_items, orders, fx_rates).join(placed, on="order_id", how="inner")
-    return (lines.groupBy("minute")
-            .agg(F.first("order_date").alias("date"),
-                 F.count_distinct("order_id").alias("orders"),
+    # A minute lies within one order date; grouped by both, a refresh's filter on ``date`` reaches the orders' reads.
+    return (lines.groupBy("minute", F.col("order_date").alias("date"))
+            .agg(F.count_distinct("order_id").alias("orders"),
                  F.sum("quantity").alias("units"),
                  round_usd(F.sum("revenue_usd")).alias("revenue_usd"),
                  F.count_if(F.col("revenue_usd").isNull()).alias("unpriced_lines"))
