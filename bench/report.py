@@ -63,7 +63,7 @@ def render(run: BenchRun, machine: list[tuple[str, str]], comparisons: list[Comp
              f"{run.written}; do not edit by hand. What each figure measures and how to read it: "
              "[docs/benchmarks.md](docs/benchmarks.md).", "",
              "**How to reproduce:** `make bench` on a quiet machine (`BENCH_PAIRS=5` pairs by default; "
-             "`BENCH_DEMO=1 make bench` also times the whole `make demo`, 3 to 6 more minutes); `make bench-ratios` "
+             "`BENCH_DEMO=1 make bench` also times the whole `make demo`, some 8 more minutes); `make bench-ratios` "
              "measures the figures of the next two sections alone and keeps the others.", "",
              "## Ratios (candidate / baseline)", "",
              f"Median and spread of the per-pair ratios over {run.pairs} interleaved pairs (ABBA, after one "
