@@ -24,6 +24,7 @@ from tests.gold.conftest import SILVER_SCHEMAS
 
 # Each silver table's date column, the one a gold table's ``date`` comes from.
 DATES = {"orders": "order_date", "clickstream": "event_date", "reviews": "review_date", "search": "search_date"}
+TOUCHED = date(2026, 11, 21)
 REFRESHED_BY_DATE = sorted(t.name for t in registry.select("gold") if t.refresh and t.refresh.column == "date")
 SCAN = re.compile(r"FileScan parquet \[(?P<columns>[^\]]*)\].*DataFilters: \[(?P<filters>[^\]]*)\].*"
                   r"Location: \w+\(\d+ paths?\)\[[^\]]*/silver/(?P<table>\w+)\]")
@@ -55,7 +56,7 @@ def test_the_touched_dates_filter_every_read_of_an_inputs_date(spark: SparkSessi
     pipeline = Pipeline(spark, settings, "test-refresh-reads")
     inputs = [spark.read.format("delta").load(str(silver_tables / "silver" / input_name.split(".")[1]))
               for input_name in table.inputs]
-    touched = incremental.touched_predicate(spark.createDataFrame([(date(2026, 11, 21),)], "date date"), "date",
+    touched = incremental.touched_predicate(spark.createDataFrame([(TOUCHED,)], "date date"), "date",
                                             DateType())  # as Pipeline.rebuild makes it
     refreshed = pipeline.valid_rows(table, pipeline.output(table, *inputs)).where(touched)
     plan = refreshed._jdf.queryExecution().executedPlan().toString()
@@ -65,5 +66,5 @@ def test_the_touched_dates_filter_every_read_of_an_inputs_date(spark: SparkSessi
              if re.search(rf"\b{DATES.get(scan['table'], '-')}#", scan["columns"])]
     assert dated, f"{name} reads no input's date:\n{plan}"
     unfiltered = [read for read, filters in dated
-                  if not re.search(rf"\({DATES[read]}#\d+ = 2026-11-21\)", filters)]
+                  if not re.search(rf"\({DATES[read]}#\d+ = {TOUCHED}\)", filters)]
     assert unfiltered == [], f"{name} reads {unfiltered} whole:\n{plan}"
