@@ -75,11 +75,12 @@ def statistics(schema: StructType, personal: Sequence[str]) -> dict[str, str]:
 
 
 def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructType,
-           properties: Mapping[str, str] | None = None, personal: Sequence[str] = ()) -> str:
+           properties: Mapping[str, str] | None = None, personal: Sequence[str] = (),
+           cluster_by: Sequence[str] = ()) -> str:
     """Create the table if it does not exist (empty, with this schema) and register it; return its path.
 
     Its ``personal`` columns, and any of ``CUSTOMER_COLUMNS``, get no file statistics unless
-    ``properties`` name the columns that do.
+    ``properties`` name the columns that do. ``cluster_by`` are its clustering columns (``cluster``).
 
     The local catalog belongs to its root: an entry left pointing elsewhere (a moved or
     rebuilt root) is pointed here again. A shared catalog (Glue) naming the table at
@@ -93,11 +94,12 @@ def ensure(spark: SparkSession, settings: Settings, name: str, schema: StructTyp
     layout = {} if name.startswith("bronze.") else OPTIMIZED_WRITE
     with _creating:
         return _ensure(spark, settings, name, path, schema,
-                       {**statistics(schema, (*CUSTOMER_COLUMNS, *personal)), **layout, **(properties or {})})
+                       {**statistics(schema, (*CUSTOMER_COLUMNS, *personal)), **layout, **(properties or {})},
+                       tuple(cluster_by))
 
 
 def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schema: StructType,
-            properties: Mapping[str, str] | None) -> str:
+            properties: Mapping[str, str] | None, cluster_by: tuple[str, ...]) -> str:
     if (spark.sparkContext.applicationId, path) in _ensured:  # another thread did while this one waited
         return path
     layer = name.split(".")[0]
@@ -117,11 +119,14 @@ def _ensure(spark: SparkSession, settings: Settings, name: str, path: str, schem
         if location is None or not _same_place(location, path):
             spark.sql(f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{path}'")
         _add_missing(spark, name, snapshot, schema, wanted)
+        cluster(spark, path, snapshot, cluster_by)
     else:
         _clear_cut_short_creation(spark, path)
         builder = DeltaTable.createIfNotExists(spark).tableName(name).location(path).addColumns(schema)
         for key, value in wanted.items():
             builder = builder.property(key, value)
+        if cluster_by:
+            builder = builder.clusterBy(*cluster_by)
         builder.execute()
     _ensured.add((spark.sparkContext.applicationId, path))
     return path
@@ -155,3 +160,19 @@ def _add_missing(spark: SparkSession, name: str, snapshot: Any, schema: StructTy
     if missing:
         assignments = ", ".join(f"'{key}' = '{value}'" for key, value in missing.items())
         spark.sql(f"ALTER TABLE {name} SET TBLPROPERTIES ({assignments})")
+
+
+def cluster(spark: SparkSession, path: str, snapshot: Any, columns: Sequence[str]) -> None:
+    """Make ``columns`` the clustering columns of the table at ``path`` (Delta's liquid clustering), once.
+
+    A commit of metadata alone, made only when they differ: no file is rewritten until OPTIMIZE
+    (``lakehouse maintain``) lays the files out by these columns, incrementally, so that a filter on
+    them skips each file whose range misses it. Readers need nothing new (the table feature is the
+    writers'); writers need Delta 3.1 or later.
+    """
+    clustering = spark._jvm.org.apache.spark.sql.delta.skipping.clustering
+    held = clustering.ClusteringColumnInfo.extractLogicalNames(snapshot)
+    if not columns or held.mkString(",") == ",".join(columns):
+        return
+    listed = ", ".join(f"`{column}`" for column in columns)
+    spark.sql(f"ALTER TABLE delta.`{path.replace('`', '``')}` CLUSTER BY ({listed})")

@@ -339,7 +339,8 @@ def maintain(
     selection: str = typer.Argument("all", help="all, a layer (gold, quarantine, ops), or one table (gold.daily_sales)"),
     env: str = ENV,
 ) -> None:
-    """Compact small files (gold Z-ordered by its key), vacuum past the layer's retention, checkpoint the log."""
+    """Compact small files (gold Z-ordered by its key, silver clustered by date), vacuum past the layer's
+    retention, checkpoint the log."""
     from lakehouse.lib import session
     from lakehouse.lib.maintenance import maintain as maintain_tables
     from lakehouse.lib.summary import print_maintained

@@ -3,9 +3,11 @@
 Streaming micro-batches and incremental gold refreshes leave many small files, and every reader
 (Spark, Athena, Tableau through Athena) pays for each one. ``maintain`` rewrites them into few:
 gold tables Z-ordered on the leading columns of their key, the columns dashboards filter by and
-refreshes replace by. It then removes the files that no version within the layer's retention
-needs, and writes a checkpoint, so a reader starts from one Parquet file instead of replaying
-the log. Writing the checkpoint also drops log entries older than that retention.
+refreshes replace by; silver tables that declare ``cluster_by`` (their date, which gold's refreshes
+select) clustered by it, incrementally, so a refresh of one day reads that day's files. It then
+removes the files that no version within the layer's retention needs, and writes a checkpoint, so
+a reader starts from one Parquet file instead of replaying the log. Writing the checkpoint also
+drops log entries older than that retention.
 
 Each layer's retention (``maintenance.retain_hours``) becomes the table's
 ``delta.deletedFileRetentionDuration`` and ``delta.logRetentionDuration``, so VACUUM, Delta's own log
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from lakehouse.lib import registry
+from lakehouse.lib import catalog, registry
 from lakehouse.lib.config import ConfigError, Settings
 from lakehouse.lib.writes import delta_log, table_version
 
@@ -35,6 +37,7 @@ class Maintained:
     files_before: int
     files_after: int
     zorder_by: tuple[str, ...]
+    cluster_by: tuple[str, ...]
     removed_files: int
     retain_hours: float
     log_entries_before: int
@@ -58,15 +61,23 @@ def catalogued(spark: SparkSession, selection: str = "all") -> list[str]:
 
 
 def zorder_columns(name: str) -> tuple[str, ...]:
-    """A declared gold table's leading key columns; other layers are read by version or by key and only
-    compacted, and so is a gold table a command writes with no declaration (``lakehouse score``'s
-    gold.customer_scores), which has no key to order by."""
-    if not name.startswith("gold."):
-        return ()
+    """A declared gold table's leading key columns; other layers are read by version, by key or by their
+    clustering columns, and a gold table a command writes with no declaration (``lakehouse score``'s
+    gold.customer_scores) has no key to order by: those are only compacted (or clustered)."""
+    declared = _declared(name)
+    return declared.key[:ZORDER_COLUMNS] if declared and declared.layer == "gold" else ()
+
+
+def cluster_columns(name: str) -> tuple[str, ...]:
+    declared = _declared(name)
+    return declared.cluster_by if declared else ()
+
+
+def _declared(name: str) -> registry.Table | None:
     try:
-        return registry.get(name).key[:ZORDER_COLUMNS]
+        return registry.get(name)
     except KeyError:
-        return ()
+        return None
 
 
 def maintain(spark: SparkSession, settings: Settings, selection: str = "all") -> list[Maintained]:
@@ -79,11 +90,15 @@ def maintain_table(spark: SparkSession, settings: Settings, name: str) -> Mainta
     table = DeltaTable.forPath(spark, path)
     _keep_for(spark, path, hours)
     files_before = table.detail().first().numFiles
+    clustered = cluster_columns(name)
+    catalog.cluster(spark, path, delta_log(spark, path)[1], clustered)  # a table built before it declared them
     columns = zorder_columns(name)
     if columns and files_before > 1:
         table.optimize().executeZOrderBy(*columns)  # Z-order rewrites every file, so only when there are several
     elif not columns:
-        table.optimize().executeCompaction()  # only files below the target size, never one already compacted
+        # Files below the target size, never one already compacted; on a clustered table, the files not yet
+        # clustered, laid out by its clustering columns.
+        table.optimize().executeCompaction()
     sql_path = path.replace("`", "``")
     removed = spark.sql(f"VACUUM delta.`{sql_path}` RETAIN {hours} HOURS DRY RUN").count()
     spark.sql(f"VACUUM delta.`{sql_path}` RETAIN {hours} HOURS")
@@ -91,8 +106,9 @@ def maintain_table(spark: SparkSession, settings: Settings, name: str) -> Mainta
     _checkpoint(spark, path)
     return Maintained(
         table=name, files_before=files_before, files_after=table.detail().first().numFiles,
-        zorder_by=columns, removed_files=removed, retain_hours=hours, log_entries_before=log_before,
-        log_entries_after=_log_entries(spark, path), checkpoint_version=table_version(spark, path),
+        zorder_by=columns, cluster_by=clustered, removed_files=removed, retain_hours=hours,
+        log_entries_before=log_before, log_entries_after=_log_entries(spark, path),
+        checkpoint_version=table_version(spark, path),
     )
 
 

@@ -45,6 +45,7 @@ class Table:
     refresh: ByKey | None = None
     checks: tuple[Check, ...] = ()
     event_time: str | None = None  # the column lateness is measured on (stream.sources.<source>.watermark)
+    cluster_by: tuple[str, ...] = ()  # the columns reads filter by: Delta's liquid clustering, applied by maintain
 
     @property
     def layer(self) -> str:
@@ -109,6 +110,7 @@ def table(
     refresh: ByKey | None = None,
     checks: Sequence[Check] = (),
     event_time: str | None = None,
+    cluster_by: Sequence[str] = (),
 ) -> Callable[[Transform], Transform]:
     """Declare ``name`` (``layer.table``) as built by the decorated function.
 
@@ -117,6 +119,8 @@ def table(
     rebuilt whole, or, with ``refresh``, only where what changed upstream touches it.
     ``checks`` are what the stored table must hold after each run, besides its key's.
     ``event_time`` is the column an event's lateness is measured on, against its source's watermark.
+    ``cluster_by`` names the columns the table's readers filter by (a silver table's date, which gold's
+    refreshes select); ``lakehouse maintain`` lays its files out by them (Delta's liquid clustering).
     ``pseudonyms`` (output column -> input column) are stored as keyed hashes, ``encrypted`` columns encrypted.
     """
 
@@ -135,6 +139,7 @@ def table(
             refresh=refresh,
             checks=tuple(checks),
             event_time=event_time,
+            cluster_by=tuple(cluster_by),
         )
         return transform
 

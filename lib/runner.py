@@ -161,7 +161,7 @@ class Pipeline:
         """Create the table, its quarantine and companions, so reads and merges always find them."""
         schema = self.stored_schema(table)
         catalog.ensure(self.spark, self.settings, table.name, schema, catalog.LAYER_PROPERTIES.get(table.layer),
-                       personal=tuple(table.pseudonyms))
+                       personal=tuple(table.pseudonyms), cluster_by=table.cluster_by)
         for name, companion in table.write.companions(table.name, table.key, schema).items():
             catalog.ensure(self.spark, self.settings, name, companion)
         if table.rules:

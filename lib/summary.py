@@ -107,13 +107,19 @@ def print_tables(console: Console, tables: Iterable[Table]) -> None:
 
 
 def print_maintained(console: Console, done: Iterable[Maintained]) -> None:
-    table = _table("Maintained tables", "table", "files before", "files after", "z-order by", "files removed",
+    table = _table("Maintained tables", "table", "files before", "files after", "laid out by", "files removed",
                    "kept (hours)", "log entries before", "after", "checkpoint at")
     for one in done:
-        table.add_row(one.table, str(one.files_before), str(one.files_after), ", ".join(one.zorder_by) or "-",
+        table.add_row(one.table, str(one.files_before), str(one.files_after), _layout(one),
                       str(one.removed_files), f"{one.retain_hours:g}", str(one.log_entries_before),
                       str(one.log_entries_after), f"v{one.checkpoint_version}")
     console.print(table)
+
+
+def _layout(one: Maintained) -> str:
+    if one.zorder_by:
+        return f"Z-order: {', '.join(one.zorder_by)}"
+    return f"clustered: {', '.join(one.cluster_by)}" if one.cluster_by else "-"
 
 
 def print_erased(console: Console, erased: Erased) -> None:

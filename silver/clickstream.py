@@ -37,7 +37,7 @@ CHECKS = (
 
 
 @table("silver.clickstream", source="bronze.clickstream", key=["event_id"], rules=RULES, checks=CHECKS,
-       write=InsertNew(), pseudonyms={"ip": "ip"}, event_time="event_ts")
+       write=InsertNew(), pseudonyms={"ip": "ip"}, event_time="event_ts", cluster_by=["event_date"])
 def clickstream(bronze: DataFrame) -> DataFrame:
     """One row per website event (event_id), the first delivery kept; times in UTC.
 

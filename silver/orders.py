@@ -45,7 +45,8 @@ CHECKS = (
 
 
 @table("silver.orders", source="bronze.orders", key=["order_id"], rules=RULES, checks=CHECKS,
-       write=ApplyChanges(sequence_by="lsn", deleted_when=IS_DELETE, tombstones="orders_deleted"))
+       write=ApplyChanges(sequence_by="lsn", deleted_when=IS_DELETE, tombstones="orders_deleted"),
+       cluster_by=["order_date"])
 def orders(bronze: DataFrame) -> DataFrame:
     """One row per order change event, typed; applying them leaves one row per order_id."""
     changes = typed(row_images(bronze, ROW), (*ROW, *CHANGE))

@@ -30,7 +30,7 @@ CHECKS = (
 
 
 @table("silver.reviews", source="bronze.reviews", key=["review_id"], rules=RULES, checks=CHECKS,
-       write=InsertNew(), event_time="created_ts")
+       write=InsertNew(), event_time="created_ts", cluster_by=["review_date"])
 def reviews(bronze: DataFrame) -> DataFrame:
     """One row per review (review_id), the first delivery kept."""
     return typed(bronze, FIELDS).withColumn("review_date", F.to_date("created_ts")).select(*COLUMNS, *LINEAGE)

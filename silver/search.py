@@ -33,7 +33,7 @@ def normalised(query: Column) -> Column:
 
 
 @table("silver.search", source="bronze.search", key=["search_id"], rules=RULES, checks=CHECKS, write=InsertNew(),
-       event_time="search_ts")
+       event_time="search_ts", cluster_by=["search_date"])
 def search(bronze: DataFrame) -> DataFrame:
     """One row per site search (search_id), the first delivery kept."""
     searches = typed(bronze, FIELDS)

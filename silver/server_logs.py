@@ -35,7 +35,7 @@ def request_part(group: int) -> Column:
 
 
 @table("silver.server_logs", source="bronze.server_logs", rules=RULES, checks=CHECKS, pseudonyms={"ip": "ip"},
-       event_time="ts")
+       event_time="ts", cluster_by=["minute"])
 def server_logs(bronze: DataFrame) -> DataFrame:
     """One row per request, timestamps in UTC, bytes ``-`` read as 0, response time in milliseconds.
 

@@ -2,9 +2,10 @@
 
 ``Pipeline.rebuild`` filters a table's output by the touched values; Catalyst must carry that
 filter through the table's joins and aggregations down to each input scan that reads the
-input's date, or the refresh reads every file of that input whatever the change. Checked on
-the physical plan of each gold table refreshed by ``date``, over empty Delta tables of
-silver's stored shapes.
+input's date, or the refresh reads every file of that input whatever the change; and the input
+must be clustered by that column (``cluster_by``), or a lakehouse built in one batch holds every
+date in every file even after ``lakehouse maintain``. Checked on the physical plan of each gold
+table refreshed by ``date``, over empty Delta tables of silver's stored shapes.
 """
 from __future__ import annotations
 
@@ -68,3 +69,8 @@ def test_the_touched_dates_filter_every_read_of_an_inputs_date(spark: SparkSessi
     unfiltered = [read for read, filters in dated
                   if not re.search(rf"\({DATES[read]}#\d+ = {TOUCHED}\)", filters)]
     assert unfiltered == [], f"{name} reads {unfiltered} whole:\n{plan}"
+    filtered_by = {(scan["table"], column) for scan in scans
+                   for column in re.findall(rf"\((\w+)#\d+ = {TOUCHED}\)", scan["filters"])}
+    unclustered = {(read, column) for read, column in filtered_by
+                   if registry.get(f"silver.{read}").cluster_by[:1] != (column,)}
+    assert unclustered == set(), f"{name}: inputs not clustered by the column the touched dates filter"

@@ -72,6 +72,28 @@ def test_a_table_as_declared_is_left_as_it_is(spark: SparkSession, root: Setting
     assert DeltaTable.forPath(spark, path).history(1).first().version == version
 
 
+def clustering_columns(spark: SparkSession, path: str) -> list[str]:
+    return DeltaTable.forPath(spark, path).detail().first().clusteringColumns
+
+
+def test_a_new_table_is_created_clustered_by_its_declared_columns(spark: SparkSession, root: Settings) -> None:
+    path = catalog.ensure(spark, root, "catalogtest.clustered", DECLARED, cluster_by=["added"])
+    assert clustering_columns(spark, path) == ["added"]
+    assert DeltaTable.forPath(spark, path).history().count() == 1  # declared at creation, no commit of its own
+
+
+def test_a_table_of_an_older_version_is_clustered_without_rewriting_a_file(spark: SparkSession,
+                                                                            root: Settings) -> None:
+    path = root.table_path("catalogtest.unclustered")
+    spark.createDataFrame([("a", 1), ("b", 2)], DECLARED).coalesce(1).write.format("delta").save(path)
+    files = DeltaTable.forPath(spark, path).detail().first().numFiles
+    catalog.ensure(spark, root, "catalogtest.unclustered", DECLARED, cluster_by=["added"])
+    assert clustering_columns(spark, path) == ["added"]
+    assert DeltaTable.forPath(spark, path).history(1).first().operation == "CLUSTER BY"
+    assert DeltaTable.forPath(spark, path).detail().first().numFiles == files
+    assert sorted(spark.table("catalogtest.unclustered").collect()) == [Row(id="a", added=1), Row(id="b", added=2)]
+
+
 def test_personal_columns_get_no_file_statistics_in_the_log(spark: SparkSession, root: Settings) -> None:
     """A file's smallest and largest values are written in clear into the log, which erasure cannot rewrite."""
     schema = StructType([StructField("customer_id", StringType()), StructField("email", StringType()),

@@ -62,6 +62,37 @@ def test_a_gold_table_written_by_a_command_is_compacted_not_z_ordered(spark: Spa
     assert (done.zorder_by, done.files_before, done.files_after) == ((), 5, 1)
 
 
+@pytest.fixture
+def small_target_files(spark: SparkSession) -> Iterator[None]:
+    """OPTIMIZE's target file size made small, so a few thousand rows make several files, as gigabytes do."""
+    spark.conf.set("spark.databricks.delta.optimize.maxFileSize", str(8 * 1024))
+    yield
+    spark.conf.unset("spark.databricks.delta.optimize.maxFileSize")
+
+
+@pytest.mark.usefixtures("small_target_files")
+def test_silver_built_in_one_batch_is_clustered_so_one_days_filter_skips_other_days_files(
+        spark: SparkSession, root: Settings) -> None:
+    """A backfill writes every date into every file; after maintain, a refresh of one day reads that day's files."""
+    path = root.table_path("silver.clickstream")
+    events = spark.range(4000).selectExpr("uuid() AS event_id", f"element_at(array{tuple(DAYS)}, "
+                                          f"CAST(id % {len(DAYS)} AS INT) + 1)::date AS event_date")
+    events.repartition(4).write.format("delta").save(path)
+    day = f"event_date = DATE'{DAYS[2]}'"
+
+    def rows_read_for_one_day() -> int:
+        """Rows in the files a filter on the day reads: Delta skips the files whose date range misses it."""
+        return spark.read.parquet(*spark.read.format("delta").load(path).where(day).inputFiles()).count()
+
+    assert rows_read_for_one_day() == 4000
+    done = maintain_table(spark, root, "silver.clickstream")
+    assert rows_read_for_one_day() <= 2 * 4000 // len(DAYS)  # the day's 800, and neighbours sharing its edge files
+    assert done.cluster_by == ("event_date",) and done.zorder_by == ()
+    assert DeltaTable.forPath(spark, path).detail().first().clusteringColumns == ["event_date"]
+    stored = spark.read.format("delta").load(path)
+    assert stored.where(day).count() == 4000 // len(DAYS) and stored.count() == 4000
+
+
 def test_files_are_vacuumed_only_past_the_layers_retention(spark: SparkSession, root: Settings) -> None:
     path = root.table_path("gold.daily_sales")
     small_files(spark, path)
@@ -75,9 +106,9 @@ def test_files_are_vacuumed_only_past_the_layers_retention(spark: SparkSession, 
 
 
 def test_the_log_is_checkpointed_at_the_latest_version(spark: SparkSession, root: Settings) -> None:
-    path = root.table_path("silver.orders")
+    path = root.table_path("silver.customers")
     small_files(spark, path)
-    done = maintain_table(spark, retained(root, silver=24), "silver.orders")
+    done = maintain_table(spark, retained(root, silver=24), "silver.customers")
     assert done.zorder_by == ()
     assert done.checkpoint_version == DeltaTable.forPath(spark, path).history(1).first().version
     assert Path(path, "_delta_log", f"{done.checkpoint_version:020d}.checkpoint.parquet").is_file()
