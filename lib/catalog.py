@@ -170,9 +170,10 @@ def cluster(spark: SparkSession, path: str, snapshot: Any, columns: Sequence[str
     them skips each file whose range misses it. Readers need nothing new (the table feature is the
     writers'); writers need Delta 3.1 or later.
     """
+    if not columns:
+        return
     clustering = spark._jvm.org.apache.spark.sql.delta.skipping.clustering
-    held = clustering.ClusteringColumnInfo.extractLogicalNames(snapshot)
-    if not columns or held.mkString(",") == ",".join(columns):
+    if clustering.ClusteringColumnInfo.extractLogicalNames(snapshot).mkString(",") == ",".join(columns):
         return
     listed = ", ".join(f"`{column}`" for column in columns)
     spark.sql(f"ALTER TABLE delta.`{path.replace('`', '``')}` CLUSTER BY ({listed})")

@@ -91,7 +91,8 @@ def maintain_table(spark: SparkSession, settings: Settings, name: str) -> Mainta
     _keep_for(spark, path, hours)
     files_before = table.detail().first().numFiles
     clustered = cluster_columns(name)
-    catalog.cluster(spark, path, delta_log(spark, path)[1], clustered)  # a table built before it declared them
+    if clustered:  # a table built before it declared them gets them here
+        catalog.cluster(spark, path, delta_log(spark, path)[1], clustered)
     columns = zorder_columns(name)
     if columns and files_before > 1:
         table.optimize().executeZOrderBy(*columns)  # Z-order rewrites every file, so only when there are several
