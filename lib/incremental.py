@@ -12,12 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DataType, DateType, StringType, TimestampType
 
-from lakehouse.lib.writes import table_version
+from lakehouse.lib.writes import latest_user_metadata, table_version
 
 CHANGE_FEED_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
 METADATA_KEY = "inputs"
@@ -56,9 +55,8 @@ def versions_seen(spark: SparkSession, path: str) -> dict[str, int] | None:
     Searched through the whole kept history: maintenance (OPTIMIZE, VACUUM, properties) commits
     in between rebuilds, and a rebuild must not be forgotten behind them.
     """
-    latest = (DeltaTable.forPath(spark, path).history().where(F.coalesce("userMetadata", F.lit("")) != "")
-              .orderBy(F.desc("version")).select("userMetadata").first())
-    return json.loads(latest.userMetadata).get(METADATA_KEY) if latest else None
+    latest = latest_user_metadata(spark, path, lambda text: text != "")
+    return json.loads(latest).get(METADATA_KEY) if latest else None
 
 
 def metadata(versions: Mapping[str, int]) -> str:

@@ -19,7 +19,7 @@ import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession, Window
@@ -97,12 +97,47 @@ def committed_rows(spark: SparkSession, path: str, before: int) -> int:
 def commit_metrics(spark: SparkSession, log: Any, version: int) -> dict[str, str]:
     """The operation metrics Delta recorded in commit ``version`` of ``log``, read from that commit's file alone
     (``DeltaTable.history(1)`` plans and runs a query for them, ten times as long on an idle machine)."""
-    actions = log.getChanges(version, False).next()._2().iterator()
-    while actions.hasNext():
-        action = actions.next()
-        if action.getClass().getSimpleName() == "CommitInfo" and action.operationMetrics().isDefined():
-            return dict(spark._jvm.scala.jdk.javaapi.CollectionConverters.asJava(action.operationMetrics().get()))
-    return {}
+    info = _commit_info(log.getChanges(version, False).next()._2())
+    if info is None or not info.operationMetrics().isDefined():
+        return {}
+    return dict(spark._jvm.scala.jdk.javaapi.CollectionConverters.asJava(info.operationMetrics().get()))
+
+
+def latest_user_metadata(spark: SparkSession, path: str, wanted: Callable[[str], bool]) -> str | None:
+    """The ``userMetadata`` of the newest kept commit of the table at ``path`` that ``wanted`` accepts, or None.
+
+    Read from the commit files, newest first, in steps of 1, 8, 64, ... commits (one listing of
+    the log each): the commit sought is usually the latest, or a few maintenance commits behind
+    it. ``DeltaTable.history()`` answers the same with a Spark job over every kept commit, a
+    quarter to a whole second a table.
+    """
+    log, snapshot = delta_log(spark, path)
+    end, step = snapshot.version(), 1
+    while end >= 0:
+        start, found, first = max(0, end - step + 1), None, None
+        commits = log.getChanges(start, False)  # from the oldest kept at or after start
+        while commits.hasNext():
+            commit = commits.next()
+            if commit._1() > end:
+                break
+            first = commit._1() if first is None else first
+            info = _commit_info(commit._2())
+            if info is not None and info.userMetadata().isDefined() and wanted(info.userMetadata().get()):
+                found = info.userMetadata().get()
+        if found is not None or first is None or first > start:  # older commits are no longer kept
+            return found
+        end, step = start - 1, step * 8
+    return None
+
+
+def _commit_info(actions: Any) -> Any:
+    """The ``CommitInfo`` among one commit's actions (a Scala sequence), or None."""
+    iterator = actions.iterator()
+    while iterator.hasNext():
+        action = iterator.next()
+        if action.getClass().getSimpleName() == "CommitInfo":
+            return action
+    return None
 
 
 def append(batch: DataFrame, path: str, app_id: str | None, batch_id: int | None,

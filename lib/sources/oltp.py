@@ -24,7 +24,6 @@ import json
 import time
 from dataclasses import dataclass
 
-from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -33,7 +32,7 @@ from lakehouse.lib.config import ConfigError, Oltp
 from lakehouse.lib.runlog import TableRun
 from lakehouse.lib.runner import Pipeline
 from lakehouse.lib.sources.landing import KAFKA_LINEAGE
-from lakehouse.lib.writes import append
+from lakehouse.lib.writes import append, latest_user_metadata
 
 MARK_KEY = "lakehouse.extract"
 TABLES = {"orders": ("order_id",), "order_items": ("order_id", "line_no")}
@@ -110,13 +109,11 @@ class Extract:
 
 def last_mark(spark: SparkSession, bronze_path: str, table: str) -> str:
     """The mark the latest extract of ``table`` stored with its bronze commit; the first extract reads all."""
-    commits = (DeltaTable.forPath(spark, bronze_path).history().where(F.col("userMetadata").contains(MARK_KEY))
-               .orderBy(F.desc("version")).select("userMetadata").collect())
-    for commit in commits:
-        marks = json.loads(commit.userMetadata).get(MARK_KEY, {})
-        if table in marks:
-            return str(marks[table])
-    return FIRST_MARK
+    def marks(text: str) -> dict[str, str]:
+        return json.loads(text).get(MARK_KEY, {}) if MARK_KEY in text else {}
+
+    latest = latest_user_metadata(spark, bronze_path, lambda text: table in marks(text))
+    return str(marks(latest)[table]) if latest else FIRST_MARK
 
 
 def extract(spark: SparkSession, oltp: Oltp, table: str, since: str) -> Extract:

@@ -9,7 +9,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from lakehouse.lib.writes import (APPLIED, EXCLUDED, OUTCOME, UNCHANGED, Append, ApplyChanges, History, InsertNew,
-                                  Target, Write, table_version)
+                                  Target, Write, latest_user_metadata, table_version)
 
 ORDERS = "order_id string, status string, lsn bigint, op string"
 
@@ -218,3 +218,37 @@ def test_excluded_rows_get_no_outcome_and_take_no_valid_rows_place(spark: SparkS
     planned = Append().plan(spark.createDataFrame([("x", True), ("y", False)], f"value string, {EXCLUDED} boolean"),
                             Target(str(tmp_path / "lines"), (), "test", 0))
     assert sorted((r.value, r[OUTCOME]) for r in planned.collect()) == [("x", None), ("y", APPLIED)]
+
+
+def commit_with(spark: SparkSession, path: str, user_metadata: str | None) -> None:
+    writer = spark.range(1).write.format("delta").mode("append")
+    (writer.option("userMetadata", user_metadata) if user_metadata else writer).save(path)
+
+
+def test_the_newest_wanted_user_metadata_is_read_from_the_log_without_a_spark_job(spark: SparkSession,
+                                                                                  tmp_path: Path) -> None:
+    path = str(tmp_path / "rebuilt")
+    for user_metadata in ["run 1", None, "run 2", *[None] * 10, "other"]:  # version 0 to 13
+        commit_with(spark, path, user_metadata)
+    group = "latest-user-metadata"
+    spark.sparkContext.setJobGroup(group, "reading the log alone")
+    try:
+        assert latest_user_metadata(spark, path, lambda text: text.startswith("run")) == "run 2"
+        assert latest_user_metadata(spark, path, lambda text: text == "run 1") == "run 1"
+        assert latest_user_metadata(spark, path, lambda text: text == "other") == "other"
+        assert latest_user_metadata(spark, path, lambda text: text == "never") is None
+        assert list(spark.sparkContext.statusTracker().getJobIdsForGroup(group)) == []
+    finally:
+        spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+
+
+def test_user_metadata_in_commits_no_longer_kept_is_not_found(spark: SparkSession, tmp_path: Path) -> None:
+    path = str(tmp_path / "cleaned")
+    for user_metadata in ["run 1", None, None, "run 2", None]:  # version 0 to 4
+        commit_with(spark, path, user_metadata)
+    spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('delta.checkpointInterval' = '1')")  # version 5
+    for version in range(3):  # as the log's cleanup leaves it: the checkpoint holds the state
+        Path(path, "_delta_log", f"{version:020d}.json").unlink()
+    assert spark.read.format("delta").load(path).count() == 5
+    assert latest_user_metadata(spark, path, lambda text: text == "run 1") is None
+    assert latest_user_metadata(spark, path, lambda text: text.startswith("run")) == "run 2"
